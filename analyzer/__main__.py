@@ -1,0 +1,5 @@
+"""`python -m analyzer` runs the siganalyze command."""
+
+from analyzer.cli import entrypoint
+
+entrypoint()

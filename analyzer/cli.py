@@ -1,0 +1,140 @@
+"""The siganalyze command: argparse subcommands translated into API calls, one error path."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from analyzer import __version__
+from analyzer.diff import ReportDiff, diff_reports
+from analyzer.errors import ExitCode, SiganalyzeError, StrictError
+from analyzer.model import Report
+from analyzer.report import FORMATS, render
+from analyzer.report import json as json_report
+from analyzer.scan import DEFAULT_TRACKED, scan_many
+from analyzer.sources import Source, open_source
+
+EPILOG = """\
+examples:
+  siganalyze scan v6.1                      every SIGNAL_UNKILLABLE site in a kernel clone's v6.1
+  siganalyze diff v2.6.34 v6.1              what changed between two releases
+  siganalyze diff v2.6.34 v6.1 --format json -o diff.json
+  siganalyze scan linux-source-6.1.tar.xz   a source tarball, read without extracting
+  siganalyze scan ~/src/linux               a plain directory
+  siganalyze diff old.json v6.1             a saved scan report against a ref
+  siganalyze scan v6.1 --repo ~/linux.git --strict
+
+exit codes: 0 ok, 2 bad input (unknown ref, not a repo, invalid report),
+3 --strict found occurrences it could not account for, or an internal error.
+"""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser with its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="siganalyze",
+        description="Find where the kernel defines, sets, clears and tests SIGNAL_UNKILLABLE, "
+        "in any release, and what changed between releases.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"siganalyze {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--repo", metavar="PATH", help="git repository to read refs from (default: the one containing the current directory)")
+    common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    common.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE (atomically) instead of standard output")
+    common.add_argument("--track", action="append", metavar="IDENT", default=[], help="also track this identifier (repeatable)")
+    common.add_argument("--strict", action="store_true", help="exit 3 when an occurrence is not accounted for or a site has no function")
+    common.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+
+    scan_cmd = commands.add_parser("scan", parents=[common], help="list every site in one release", epilog=EPILOG,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    scan_cmd.add_argument("spec", metavar="VERSION", help="git ref, source directory or tarball")
+    scan_cmd.set_defaults(run=run_scan)
+
+    diff_cmd = commands.add_parser("diff", parents=[common], help="compare two releases", epilog=EPILOG,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff_cmd.add_argument("old", metavar="OLD", help="git ref, directory, tarball or scan report (.json)")
+    diff_cmd.add_argument("new", metavar="NEW", help="git ref, directory, tarball or scan report (.json)")
+    diff_cmd.set_defaults(run=run_diff)
+    return parser
+
+
+def _tracked(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*DEFAULT_TRACKED, *args.track)))
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """scan VERSION."""
+    (report,) = scan_many([open_source(args.spec, args.repo)], _tracked(args))
+    return _emit(report, args, report.warnings)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """diff OLD NEW."""
+    loaded: dict[int, Report] = {}
+    to_scan: list[tuple[int, Source]] = []
+    for i, spec in enumerate((args.old, args.new)):
+        if spec.endswith(".json") and Path(spec).is_file():
+            loaded[i] = json_report.read_report(Path(spec))
+        else:
+            to_scan.append((i, open_source(spec, args.repo)))
+    scanned = scan_many([source for _, source in to_scan], _tracked(args))
+    loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
+    result = diff_reports(loaded[0], loaded[1])
+    return _emit(result, args, loaded[0].warnings + loaded[1].warnings)
+
+
+def _emit(obj: Report | ReportDiff, args: argparse.Namespace, warnings: Sequence[str]) -> int:
+    """Validate JSON output, write it, report warnings; --strict turns warnings into exit 3."""
+    if args.format == "json":
+        json_report.validate(json_report.to_json(obj), "output")
+    color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render(obj, args.format, color=color)
+    if args.output is not None:
+        json_report.write_text(text, args.output)
+    else:
+        sys.stdout.write(text)
+    for warning in warnings:
+        print(f"siganalyze: warning: {warning}", file=sys.stderr)
+    if args.strict and warnings:
+        raise StrictError(f"{len(warnings)} occurrence(s) not fully accounted for (see warnings above)")
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code; entrypoint() passes it to sys.exit."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    for value in (getattr(args, name, None) for name in ("spec", "old", "new")):
+        if value is not None and value.startswith("-"):  # never let a ref reach git as an option
+            parser.error(f"{value!r} looks like an option, not a version")
+    try:
+        return int(args.run(args))
+    except SiganalyzeError as exc:
+        print(f"siganalyze: error: {exc}", file=sys.stderr)
+        if exc.hint:
+            print(f"siganalyze: hint: {exc.hint}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("siganalyze: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as exc:  # a bug: one line unless --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"siganalyze: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("siganalyze: hint: re-run with --debug for the traceback", file=sys.stderr)
+        return int(ExitCode.INTERNAL_ERROR)
+
+
+def entrypoint() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

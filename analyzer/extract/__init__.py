@@ -1,0 +1,1 @@
+"""Extractors: from one file's bytes to facts."""

@@ -1,0 +1,229 @@
+"""Sites of tracked identifiers in kernel C, with every textual occurrence accounted for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import tree_sitter
+from tree_sitter import Node
+
+from analyzer import parse, preprocess, syntax
+from analyzer.model import Accounting, FileStat, Location, Occurrence, Site, SiteKind
+from analyzer.queries import anchor_of, iter_matches, load_query
+from analyzer.sources import is_c_source, word_pattern
+
+# Prefix that turns a macro body into a function body the grammar can classify.
+_FRAGMENT_HEAD = b"void __siganalyze_macro(void) {\n"
+_HEADED_CONSTRUCTS = frozenset({"if", "while", "for", "switch", "do-while"})
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What one file contributed: its sites, its accounted occurrences, its parse stats."""
+
+    sites: list[Site] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stat: FileStat | None = None
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """One preprocessor variant of a file, parsed, with its matches indexed by offset."""
+
+    text: bytes
+    tree: tree_sitter.Tree
+    idents: dict[int, Node]
+    define_values: dict[int, Node | None]
+    kinds: list[tuple[int, int, SiteKind]]
+
+
+def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> FileResult:
+    """Find and account for every whole-word occurrence of `tracked` in one file."""
+    result = FileResult()
+    hits = [(m.start(), m.group().decode()) for m in word_pattern(tracked).finditer(data)]
+    if not is_c_source(path):
+        result.occurrences = [Occurrence(ident, _location(path, data, off), Accounting.NOT_C) for off, ident in hits]
+        result.stat = FileStat(path, blob, parsed=False, occurrences=len(hits))
+        return result
+
+    layout = preprocess.lex(data)
+    variants: dict[tuple[tuple[int, int], ...], _Parsed] = {}
+
+    def parsed(selection: tuple[tuple[int, int], ...]) -> _Parsed:
+        if selection not in variants:
+            variants[selection] = _parse_variant(preprocess.variant(data, layout, dict(selection)), tracked)
+        return variants[selection]
+
+    default = parsed(())
+    for offset, ident in hits:
+        location = _location(path, data, offset)
+        accounted = _account(offset, ident, location, data, layout, parsed, result)
+        result.occurrences.append(Occurrence(ident, location, accounted))
+        if accounted is Accounting.UNACCOUNTED:
+            result.warnings.append(f"{location}: occurrence of {ident} not accounted for")
+    errors, missing = parse.error_counts(default.tree)
+    result.stat = FileStat(path, blob, parsed=True, parses=len(variants), error_nodes=errors,
+                           missing_nodes=missing, occurrences=len(hits))
+    return result
+
+
+def _account(offset, ident, location, data, layout, parsed, result) -> Accounting:  # type: ignore[no-untyped-def]
+    """Explain one occurrence; build its Site when it is code."""
+    if layout.is_inactive(offset):
+        return Accounting.INACTIVE
+    if preprocess.in_spans(layout.comments, offset):
+        return Accounting.COMMENT
+    if preprocess.in_spans(layout.strings, offset):
+        return Accounting.STRING
+    variant = parsed(preprocess.selection_for(layout, offset))
+    node = variant.idents.get(offset)
+    if node is not None:
+        site = _site(node, ident, location, data, layout, variant, result)
+    else:
+        leaf = variant.tree.root_node.descendant_for_byte_range(offset, offset + len(ident))
+        macro = _enclosing_macro(leaf)
+        if macro is not None:
+            site = _macro_body_site(macro, offset, ident, location, data, layout, tuple(variant_tracked(variant)))
+        elif layout.in_directive(offset):
+            span = _line_span(data, offset)
+            site = Site(ident, SiteKind.OTHER, location, None, "none", "preprocessor",
+                        syntax.text_of(data, *span), syntax.normalize(data, span, layout.comments),
+                        preproc=layout.conditions_at(offset))
+        else:
+            return Accounting.UNACCOUNTED
+    result.sites.append(site)
+    return Accounting.SITE
+
+
+def variant_tracked(variant: _Parsed) -> set[str]:
+    """The tracked names a variant was matched against."""
+    return {node.text.decode() for node in variant.idents.values() if node.text}
+
+
+def _parse_variant(text: bytes, tracked: tuple[str, ...]) -> _Parsed:
+    """Parse one rewritten variant and index what the queries match in it."""
+    tree = parse.parse(text)
+    root = tree.root_node
+    idents = {m["ident"].start_byte: m["ident"] for m in iter_matches(load_query("kernel/sites", tracked), root)}
+    defines = {m["ident"].start_byte: m.get("value") for m in iter_matches(load_query("kernel/defines", tracked), root)}
+    return _Parsed(text, tree, idents, defines, _kind_spans(root))
+
+
+def _kind_spans(root: Node) -> list[tuple[int, int, SiteKind]]:
+    """(start, end, kind) of every construct operand that decides a site's kind."""
+    return [
+        (m["operand"].start_byte, m["operand"].end_byte, SiteKind(anchor_of(m).removeprefix("kind.")))
+        for m in iter_matches(load_query("kernel/site-kinds"), root)
+    ]
+
+
+def _kind_at(spans: list[tuple[int, int, SiteKind]], start: int, end: int) -> SiteKind:
+    """The kind of the innermost construct operand around [start, end)."""
+    around = [s for s in spans if s[0] <= start and end <= s[1]]
+    return min(around, key=lambda s: s[1] - s[0])[2] if around else SiteKind.OTHER
+
+
+def _site(node: Node, ident: str, location: Location, data: bytes, layout: preprocess.Layout,
+          variant: _Parsed, result: FileResult) -> Site:
+    """Build the Site of a code identifier."""
+    comments = layout.comments
+    conditions = layout.conditions_at(node.start_byte)
+    if node.start_byte in variant.define_values:
+        definition = node.parent
+        assert definition is not None
+        value = variant.define_values[node.start_byte]
+        end = value.end_byte if value is not None else node.end_byte
+        return Site(ident, SiteKind.DEFINE, location, ident, "macro", "define",
+                    syntax.text_of(data, definition.start_byte, end),
+                    syntax.normalize(data, (definition.start_byte, end), comments),
+                    value=syntax.normalize(data, value, comments) if value is not None else None,
+                    preproc=conditions)
+    kind = _kind_at(variant.kinds, node.start_byte, node.end_byte)
+    construct, construct_node = syntax.construct_of(node)
+    statement = construct_node if construct in _HEADED_CONSTRUCTS and construct_node else syntax.statement_of(node)
+    span = syntax.header_span(statement)
+    function, attributed_by = _attribute(node, location, variant, result)
+    guarded = None
+    if kind is SiteKind.TEST and (target := syntax.guarded_by(construct_node)) is not None:
+        guarded = syntax.normalize(data, syntax.header_span(target), comments)
+    return Site(
+        ident, kind, location, function, attributed_by, construct,
+        syntax.text_of(data, *span), syntax.normalize(data, span, comments),
+        guards=syntax.guards_of(node, data, comments),
+        guarded=guarded,
+        combined_with=syntax.mask_partners(node),
+        preproc=conditions,
+    )
+
+
+def _attribute(node: Node, location: Location, variant: _Parsed, result: FileResult) -> tuple[str | None, str]:
+    """The enclosing function from the tree, checked against (or else taken from) its header."""
+    annotations = frozenset(n.decode() for n in preprocess.macro_table().blank_call)
+    by_header = syntax.function_from_header(variant.text, node.start_byte, annotations)
+    by_parser = syntax.function_name(node)
+    if by_parser is None:
+        if by_header is None and _expects_function(node):
+            result.warnings.append(f"{location}: site has no enclosing function")
+        return by_header, "header" if by_header else "none"
+    if by_header is not None and by_header != by_parser:
+        result.warnings.append(f"{location}: parser says function {by_parser}, its header says {by_header}")
+    return by_parser, "parser"
+
+
+def _expects_function(node: Node) -> bool:
+    """A site inside a block or a parse error should have a function; a file-scope one need not."""
+    return any(parent.type in ("compound_statement", "ERROR") for parent in syntax.ancestors(node))
+
+
+def _enclosing_macro(leaf: Node | None) -> Node | None:
+    """The #define whose body holds `leaf`, if any."""
+    while leaf is not None:
+        if leaf.type in ("preproc_def", "preproc_function_def"):
+            return leaf
+        leaf = leaf.parent
+    return None
+
+
+def _macro_body_site(macro: Node, offset: int, ident: str, location: Location, data: bytes,
+                     layout: preprocess.Layout, _tracked: tuple[str, ...]) -> Site:
+    """A use inside another macro's body: classified by parsing the body as a function body."""
+    name_node = macro.child_by_field_name("name")
+    value = macro.child_by_field_name("value")
+    name = name_node.text.decode("utf-8", "replace") if name_node is not None and name_node.text else None
+    kind, partners = SiteKind.OTHER, ()
+    if value is not None:
+        body = data[value.start_byte:value.end_byte].replace(b"\\\n", b" \n")
+        fragment = parse.parse(_FRAGMENT_HEAD + body + b"\n;}")
+        at = len(_FRAGMENT_HEAD) + offset - value.start_byte
+        leaf = fragment.root_node.descendant_for_byte_range(at, at + len(ident))
+        if leaf is not None and leaf.type == "identifier":
+            kind = _kind_at(_kind_spans(fragment.root_node), leaf.start_byte, leaf.end_byte)
+            partners = syntax.mask_partners(leaf)
+    end = value.end_byte if value is not None else macro.end_byte
+    span = (macro.start_byte, end)
+    return Site(ident, kind, location, name, "macro", "macro body",
+                syntax.text_of(data, *span), syntax.normalize(data, span, layout.comments),
+                combined_with=partners, preproc=layout.conditions_at(offset))
+
+
+def _line_span(data: bytes, offset: int) -> tuple[int, int]:
+    """The line holding `offset`, without its newline."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    end = data.find(b"\n", offset)
+    return start, len(data) if end < 0 else end
+
+
+def _location(path: str, data: bytes, offset: int) -> Location:
+    """1-based line and byte column of `offset`."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return Location(path, data.count(b"\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def group_by_path(sites: list[Site]) -> dict[str, list[Site]]:
+    """Sites per file, for reporters."""
+    grouped: dict[str, list[Site]] = defaultdict(list)
+    for site in sites:
+        grouped[site.location.path].append(site)
+    return grouped

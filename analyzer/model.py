@@ -1,0 +1,137 @@
+"""The facts siganalyze extracts, as plain immutable values."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class SiteKind(enum.StrEnum):
+    """What a site does with the tracked identifier."""
+
+    DEFINE = "define"
+    SET = "set"
+    CLEAR = "clear"
+    TEST = "test"
+    OTHER = "other"
+
+
+class Accounting(enum.StrEnum):
+    """How one whole-word textual occurrence was explained."""
+
+    SITE = "site"
+    COMMENT = "comment"
+    STRING = "string"
+    INACTIVE = "inactive"  # inside `#if 0`: text no configuration compiles
+    NOT_C = "not_c"  # a file the C parser does not read (docs, scripts)
+    UNACCOUNTED = "unaccounted"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A point in a tree: POSIX `path` from the root, 1-based `line`, 1-based byte `column`."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """An enclosing `if` of a site: its condition and the branch the site sits in."""
+
+    condition: str  # normalized, without the outer parentheses
+    branch: str  # "then" or "else"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One code occurrence of a tracked identifier."""
+
+    ident: str
+    kind: SiteKind
+    location: Location
+    function: str | None  # enclosing function; for a define or macro body, the macro's name
+    attributed_by: str  # "parser", "header" (fallback on the function's header) or "macro"
+    construct: str  # if / while / for / do / switch / return / assignment / ternary / ...
+    text: str  # the statement or condition as written
+    normalized: str  # `text` without comments, whitespace collapsed: what diff compares
+    guards: tuple[Guard, ...] = ()  # enclosing if/else inside the function, innermost first
+    guarded: str | None = None  # for a test: first statement of the branch it guards
+    combined_with: tuple[str, ...] = ()  # other names OR-ed with it in one mask
+    value: str | None = None  # for a define: its value
+    preproc: tuple[str, ...] = ()  # enclosing #if conditions, innermost first
+
+    @property
+    def logic_key(self) -> tuple[str, str, str | None, str]:
+        """Identity across releases. Never includes the location: lines move."""
+        return (self.ident, self.kind, self.function, self.normalized)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A whole-word textual hit of a tracked identifier and how it was explained."""
+
+    ident: str
+    location: Location
+    accounted_as: Accounting
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """What happened to one candidate file: parse quality and occurrence accounting."""
+
+    path: str
+    blob: str  # git blob id, or sha256 of the content outside git
+    parsed: bool
+    parses: int = 0  # one per preprocessor variant needed to reach every occurrence
+    error_nodes: int = 0
+    missing_nodes: int = 0
+    occurrences: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Where a tree came from: a git commit, a directory or a tarball."""
+
+    kind: str  # "git", "directory", "tarball" or "report"
+    spec: str  # what the user typed
+    repo: str | None = None
+    ref: str | None = None
+    commit: str | None = None
+    tree: str | None = None
+    path: str | None = None
+    content_hash: str | None = None
+    release: str | None = None  # e.g. "2.6.34", read from the top Makefile when present
+
+    @property
+    def label(self) -> str:
+        """A short name for headings: the ref, or the path."""
+        return self.ref or self.path or self.spec
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything one scan found in one tree."""
+
+    source: SourceInfo
+    tracked: tuple[str, ...]
+    sites: tuple[Site, ...]
+    files: tuple[FileStat, ...]
+    occurrences: tuple[Occurrence, ...]
+    tool_version: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    def occurrence_count(self, ident: str) -> int:
+        """How many whole-word textual hits of `ident` the text search found."""
+        return sum(1 for occ in self.occurrences if occ.ident == ident)
+
+    def accounting(self) -> dict[str, int]:
+        """Occurrences per accounting category, every category present."""
+        counts = {category.value: 0 for category in Accounting}
+        for occ in self.occurrences:
+            counts[occ.accounted_as.value] += 1
+        return counts

@@ -1,0 +1,315 @@
+"""Same-length rewrites that let a C grammar parse kernel C: lines and columns stay exact.
+
+Two jobs. Preprocessor conditionals are resolved to one configuration at a time (the
+directive lines and the branches not chosen become spaces), so an `#ifdef` that splits an
+`if` header no longer breaks the parse; a site in another branch is parsed in a variant
+that chooses that branch. Kernel macros the grammar does not know (annotations, syscall
+definitions, loop macros) are rewritten in place, as queries/kernel/annotations.txt says.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from analyzer import resources
+
+# Comments, string and char literals, and preprocessor lines (with continuations), in the
+# order a C lexer sees them. Directive lines are cut before any comment they hold, so the
+# comment is lexed as a comment and may run on past the line.
+_LEXEME = re.compile(
+    rb"(?P<comment>/\*.*?(?:\*/|\Z)|//(?:\\\n|[^\n])*)"
+    rb"|(?P<string>\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"
+    rb"|(?P<directive>^[ \t]*\#[ \t]*(?P<name>[A-Za-z_]*)(?:\\\n|/(?![/*])|[^\n/])*)",
+    re.S | re.M,
+)
+_CONDITIONAL_OPEN = {b"if", b"ifdef", b"ifndef"}
+_CONDITIONAL_NEXT = {b"elif", b"else", b"elifdef", b"elifndef"}
+_NOT_NEWLINE = re.compile(rb"[^\n]")
+_IDENT_AFTER = re.compile(rb"\s*([A-Za-z_])")
+_ZERO_CONDITION = re.compile(rb"^[ \t]*\#[ \t]*if[ \t]+0[ \t]*$")
+
+
+@dataclass(slots=True)
+class Branch:
+    """One branch of a conditional: its directive line and the text it governs."""
+
+    directive_start: int
+    directive_end: int  # end of the directive's code, before any trailing comment
+    content_start: int
+    content_end: int = -1
+    text: str = ""  # the directive, whitespace-normalized: "#ifdef CONFIG_NUMA"
+
+    @property
+    def never_compiled(self) -> bool:
+        """`#if 0`: dead text in every configuration."""
+        return bool(_ZERO_CONDITION.match(self.text.encode()))
+
+
+@dataclass(slots=True)
+class Conditional:
+    """An #if/#ifdef/#ifndef ... #endif group."""
+
+    branches: list[Branch] = field(default_factory=list)
+    end_directive: tuple[int, int] = (-1, -1)  # the #endif's code span
+    header_guard: bool = False
+
+    def default_branch(self) -> int | None:
+        """The branch a plain parse keeps: the first, unless it is `#if 0`."""
+        if not self.branches[0].never_compiled:
+            return 0
+        return 1 if len(self.branches) > 1 else None
+
+    def describe(self, index: int) -> str:
+        """How a site in branch `index` is conditioned, for readers."""
+        branch = self.branches[index]
+        return branch.text if index == 0 else f"{branch.text} (of {self.branches[0].text})"
+
+
+@dataclass(slots=True)
+class Layout:
+    """The lexical map of one file: comments, strings, directives and conditionals."""
+
+    comments: list[tuple[int, int]]
+    strings: list[tuple[int, int]]
+    directives: list[tuple[int, int]]  # every preprocessor line, code part only
+    conditionals: list[Conditional]
+
+    def branch_path(self, offset: int) -> list[tuple[int, int]]:
+        """(conditional index, branch index) pairs containing `offset`, outermost first."""
+        path = []
+        for ci, cond in enumerate(self.conditionals):
+            for bi, branch in enumerate(cond.branches):
+                if branch.content_start <= offset < branch.content_end:
+                    path.append((ci, bi))
+        return path
+
+    def is_inactive(self, offset: int) -> bool:
+        """True inside an `#if 0` branch."""
+        return any(self.conditionals[ci].branches[bi].never_compiled for ci, bi in self.branch_path(offset))
+
+    def in_directive(self, offset: int) -> bool:
+        """True on a preprocessor line's code part."""
+        return in_spans(self.directives, offset)
+
+    def conditions_at(self, offset: int) -> tuple[str, ...]:
+        """The enclosing conditions of `offset`, innermost first, header guards left out."""
+        return tuple(
+            self.conditionals[ci].describe(bi)
+            for ci, bi in reversed(self.branch_path(offset))
+            if not self.conditionals[ci].header_guard
+        )
+
+
+def lex(data: bytes) -> Layout:
+    """Map comments, strings, directive lines and conditional groups of `data`."""
+    comments: list[tuple[int, int]] = []
+    strings: list[tuple[int, int]] = []
+    directives: list[tuple[int, int]] = []
+    conditionals: list[Conditional] = []
+    stack: list[Conditional] = []
+    for match in _LEXEME.finditer(data):
+        start, end = match.span()
+        if match.lastgroup == "comment":
+            comments.append((start, end))
+        elif match.lastgroup == "string":
+            strings.append((start, end))
+        else:
+            directives.append((start, end))
+            _track_conditional(data, match, stack, conditionals)
+    for cond in stack:  # unterminated at end of file
+        cond.branches[-1].content_end = len(data)
+    for cond in conditionals:
+        cond.header_guard = _is_header_guard(data, cond)
+    return Layout(comments, strings, directives, conditionals)
+
+
+def _track_conditional(data: bytes, match: re.Match[bytes], stack: list[Conditional], out: list[Conditional]) -> None:
+    """Open, continue or close a conditional group at a directive line."""
+    name = match.group("name")
+    start, end = match.span()
+    line_end = data.find(b"\n", end)
+    content_start = len(data) if line_end < 0 else line_end + 1
+    text = " ".join(data[start:end].decode("utf-8", "replace").replace("\\\n", " ").split())
+    if name in _CONDITIONAL_OPEN:
+        cond = Conditional()
+        cond.branches.append(Branch(start, end, content_start, text=text))
+        stack.append(cond)
+        out.append(cond)
+    elif name in _CONDITIONAL_NEXT and stack:
+        stack[-1].branches[-1].content_end = start
+        stack[-1].branches.append(Branch(start, end, content_start, text=text))
+    elif name == b"endif" and stack:
+        cond = stack.pop()
+        cond.branches[-1].content_end = start
+        cond.end_directive = (start, end)
+
+
+def _is_header_guard(data: bytes, cond: Conditional) -> bool:
+    """`#ifndef X` / `#define X` at the top of a header, closed at the end."""
+    first = cond.branches[0]
+    words = first.text.split()
+    if len(words) != 2 or words[0] != "#ifndef" or len(cond.branches) != 1:
+        return False
+    following = data[first.content_start : first.content_start + 200].lstrip()
+    return bool(re.match(rb"#[ \t]*define[ \t]+" + re.escape(words[1].encode()) + rb"\b", following))
+
+
+def variant(data: bytes, layout: Layout, chosen: Mapping[int, int | None] | None = None) -> bytes:
+    """Resolve conditionals (default branches, overridden by `chosen`) and rewrite macros."""
+    chosen = chosen or {}
+    out = bytearray(data)
+    for ci, cond in enumerate(layout.conditionals):
+        keep = chosen.get(ci, cond.default_branch())
+        for bi, branch in enumerate(cond.branches):
+            _blank(out, branch.directive_start, branch.directive_end)
+            if bi != keep:
+                _blank(out, branch.content_start, branch.content_end)
+        if cond.end_directive[0] >= 0:
+            _blank(out, *cond.end_directive)
+    _rewrite_macros(out, layout)
+    return bytes(out)
+
+
+def selection_for(layout: Layout, offset: int) -> tuple[tuple[int, int], ...]:
+    """The branch choices that make `offset` part of the parsed text, minimal."""
+    return tuple(
+        (ci, bi) for ci, bi in layout.branch_path(offset) if layout.conditionals[ci].default_branch() != bi
+    )
+
+
+def _blank(buf: bytearray, start: int, end: int) -> None:
+    """Turn buf[start:end] into spaces, keeping newlines."""
+    if end > start:
+        buf[start:end] = _NOT_NEWLINE.sub(b" ", bytes(buf[start:end]))
+
+
+@dataclass(frozen=True, slots=True)
+class MacroTable:
+    """The sections of queries/kernel/annotations.txt, and one regex finding any of them."""
+
+    blank: frozenset[bytes]
+    blank_call: frozenset[bytes]
+    do_open: frozenset[bytes]
+    do_close: frozenset[bytes]
+    loop: frozenset[bytes]
+    pattern: re.Pattern[bytes]  # any name above, or any name containing `for_each`
+
+
+@functools.cache
+def macro_table() -> MacroTable:
+    """Read the annotation macro table once."""
+    sections: dict[str, set[bytes]] = {}
+    current: set[bytes] | None = None
+    for raw in (resources.queries_dir() / "kernel" / "annotations.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif line and current is not None:
+            current.add(line.encode())
+    groups = [frozenset(sections.get(name, ())) for name in ("blank", "blank-call", "do-open", "do-close", "loop")]
+    every = sorted(frozenset().union(*groups), key=len, reverse=True)
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in every) + rb"|\w*for_each\w*)\b")
+    return MacroTable(*groups, pattern=pattern)
+
+
+_SYSCALL = re.compile(rb"\b((?:COMPAT_)?SYSCALL_DEFINE([0-6]))\s*\(")
+
+
+def _rewrite_macros(buf: bytearray, layout: Layout) -> None:
+    """Rewrite the macros the grammar does not know, in code only, at the same length."""
+    table = macro_table()
+    data = bytes(buf)
+    skip = sorted(layout.comments + layout.strings + layout.directives)
+    for match in table.pattern.finditer(data):
+        start, end = match.span()
+        if in_spans(skip, start):
+            continue
+        name = match.group()
+        if name in table.blank:
+            _blank(buf, start, end)
+        elif name in table.blank_call:
+            close = _matching_paren(data, end)
+            _blank(buf, start, close if close > 0 else end)
+        elif name in table.do_open:
+            close = _matching_paren(data, end)
+            if close > 0:
+                _blank(buf, start, close)
+                buf[start : start + 2] = b"do"
+        elif name in table.do_close or _statement_follows(data, end):
+            buf[start:end] = b"while".ljust(end - start)
+    for match in _SYSCALL.finditer(data):
+        if not in_spans(skip, match.start()):
+            _rewrite_syscall(buf, data, match)
+
+
+def _rewrite_syscall(buf: bytearray, data: bytes, match: re.Match[bytes]) -> None:
+    """`SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)` -> `long sys_kill(pid_t  pid, int  sig)`."""
+    close = _matching_paren(data, match.end() - 1)
+    if close < 0:
+        return
+    args_start = match.end()
+    commas = _top_level_commas(data, args_start, close - 1)
+    prefix = b"compat_sys_" if match.group(1).startswith(b"COMPAT") else b"sys_"
+    name_start = args_start + len(data[args_start:]) - len(data[args_start:].lstrip())
+    if not commas:  # SYSCALL_DEFINE0(name): no room for "(" after the name, so shift it left
+        name = data[name_start : close - 1].strip()
+        text = b"long " + prefix + name + b"()"
+        if b"\n" in data[match.start() : close] or len(text) > close - match.start():
+            return
+        buf[match.start() : close] = text.rjust(close - match.start())
+        return
+    # The name keeps its column: "long" and the prefix fill the room the macro name left.
+    buf[match.start() : name_start] = b"long" + b" " * (name_start - match.start() - 4 - len(prefix)) + prefix
+    buf[commas[0]] = ord("(")
+    for type_comma in commas[1::2]:  # the comma between each argument's type and its name
+        buf[type_comma] = ord(" ")
+
+
+def _top_level_commas(data: bytes, start: int, end: int) -> list[int]:
+    """Offsets of commas in data[start:end] outside nested parentheses."""
+    depth, commas = 0, []
+    for i in range(start, end):
+        char = data[i]
+        if char in b"([":
+            depth += 1
+        elif char in b")]":
+            depth -= 1
+        elif char == ord(",") and depth == 0:
+            commas.append(i)
+    return commas
+
+
+def _matching_paren(data: bytes, pos: int) -> int:
+    """Offset just past the `)` closing the `(` that starts at or after `pos`, or -1."""
+    open_at = data.find(b"(", pos)
+    if open_at < 0 or data[pos:open_at].strip():
+        return -1
+    depth = 0
+    for i in range(open_at, min(len(data), open_at + 4096)):
+        if data[i] == ord("("):
+            depth += 1
+        elif data[i] == ord(")"):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def _statement_follows(data: bytes, name_end: int) -> bool:
+    """True when a call is followed by `{` or a statement: a loop macro, not a function call."""
+    close = _matching_paren(data, name_end)
+    if close < 0:
+        return False
+    rest = data[close : close + 200].lstrip()
+    return rest.startswith(b"{") or bool(_IDENT_AFTER.match(rest))
+
+
+def in_spans(spans: list[tuple[int, int]], offset: int) -> bool:
+    """True when `offset` lies in one of the sorted, non-overlapping `spans`."""
+    i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
+

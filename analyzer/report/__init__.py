@@ -1,0 +1,19 @@
+"""Renderers of the report model; `render` is the single dispatch from --format."""
+
+from __future__ import annotations
+
+from analyzer.diff import ReportDiff
+from analyzer.model import Report
+
+FORMATS = ("text", "json")
+
+
+def render(obj: Report | ReportDiff, fmt: str, color: bool = False) -> str:
+    """Render a report or diff in `fmt` as one string."""
+    if fmt == "json":
+        from analyzer.report import json as json_report
+
+        return json_report.dumps(json_report.to_json(obj))
+    from analyzer.report import text
+
+    return text.render_diff(obj, color) if isinstance(obj, ReportDiff) else text.render_report(obj, color)

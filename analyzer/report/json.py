@@ -1,0 +1,217 @@
+"""Reports to and from JSON: versioned, validated against reports/*.schema.json, written atomically."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import referencing
+
+from analyzer import __version__, resources
+from analyzer.diff import ReportDiff, SiteChange, Status
+from analyzer.errors import ReportError
+from analyzer.model import Accounting, FileStat, Guard, Location, Occurrence, Report, Site, SiteKind, SourceInfo
+
+REPORT_SCHEMA = "siganalyze/report"
+DIFF_SCHEMA = "siganalyze/diff"
+# Bump for any change a reader of old reports would notice, and say why here.
+# 1: sites (kind, location, function, construct, text, guards, guarded, masks, preproc),
+#    per-file parse stats, and the accounting of every textual occurrence.
+SCHEMA_VERSION = 1
+_SCHEMA_FILES = {REPORT_SCHEMA: "report.schema.json", DIFF_SCHEMA: "diff.schema.json"}
+
+
+@functools.cache
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    """A validator for one of our schemas, able to follow references between them."""
+    schemas = {
+        name: json.loads((resources.reports_dir() / file).read_text(encoding="utf-8"))
+        for name, file in _SCHEMA_FILES.items()
+    }
+    registry: referencing.Registry = referencing.Registry().with_resources(
+        (schema["$id"], referencing.Resource.from_contents(schema)) for schema in schemas.values()
+    )
+    return jsonschema.Draft202012Validator(schemas[schema_name], registry=registry)
+
+
+def validate(data: dict[str, Any], origin: str) -> None:
+    """Check schema name, then version, then the JSON Schema; raise ReportError naming the JSON path."""
+    name = data.get("schema") if isinstance(data, dict) else None
+    if name not in _SCHEMA_FILES:
+        raise ReportError(f"{origin}: $.schema: not a siganalyze report (schema {name!r})")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ReportError(
+            f"{origin}: $.schema_version: {data.get('schema_version')!r}, this siganalyze reads {SCHEMA_VERSION}",
+            hint="re-run the scan with this version of siganalyze",
+        )
+    errors = sorted(_validator(name).iter_errors(data), key=lambda e: e.json_path)
+    if errors:
+        raise ReportError(f"{origin}: {errors[0].json_path}: {errors[0].message}")
+
+
+def to_json(obj: Report | ReportDiff) -> dict[str, Any]:
+    """The JSON form of a report or a diff."""
+    if isinstance(obj, ReportDiff):
+        return {
+            "schema": DIFF_SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "tool_version": __version__,
+            "old": _source(obj.old),
+            "new": _source(obj.new),
+            "tracked": list(obj.tracked),
+            "absent_in_old": list(obj.absent_in_old),
+            "absent_in_new": list(obj.absent_in_new),
+            "summary": {status.value: obj.count(status) for status in Status},
+            "changes": [
+                {
+                    "status": c.status.value,
+                    "ident": c.ident,
+                    "kind": str(c.kind),
+                    "old": _site(c.old) if c.old else None,
+                    "new": _site(c.new) if c.new else None,
+                    "differences": list(c.differences),
+                }
+                for c in obj.changes
+            ],
+        }
+    accounting: dict[str, int] = {"total": len(obj.occurrences), **obj.accounting()}
+    return {
+        "schema": REPORT_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": obj.tool_version or __version__,
+        "source": _source(obj.source),
+        "tracked": list(obj.tracked),
+        "sites": [_site(s) for s in obj.sites],
+        "files": [{f.name: getattr(stat, f.name) for f in fields(FileStat)} for stat in obj.files],
+        "occurrences": [
+            {"ident": o.ident, **_position(o.location), "accounted_as": o.accounted_as.value} for o in obj.occurrences
+        ],
+        "accounting": accounting,
+        "warnings": list(obj.warnings),
+    }
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    """Rebuild a Report from its (validated) JSON form."""
+    return Report(
+        source=SourceInfo(**data["source"]),
+        tracked=tuple(data["tracked"]),
+        sites=tuple(_site_from(s) for s in data["sites"]),
+        files=tuple(FileStat(**f) for f in data["files"]),
+        occurrences=tuple(
+            Occurrence(o["ident"], _location_from(o), Accounting(o["accounted_as"])) for o in data["occurrences"]
+        ),
+        tool_version=data["tool_version"],
+        warnings=tuple(data["warnings"]),
+    )
+
+
+def diff_from_json(data: dict[str, Any]) -> ReportDiff:
+    """Rebuild a ReportDiff from its (validated) JSON form."""
+    return ReportDiff(
+        old=SourceInfo(**data["old"]),
+        new=SourceInfo(**data["new"]),
+        tracked=tuple(data["tracked"]),
+        changes=tuple(
+            SiteChange(
+                Status(c["status"]),
+                c["ident"],
+                SiteKind(c["kind"]),
+                _site_from(c["old"]) if c["old"] else None,
+                _site_from(c["new"]) if c["new"] else None,
+                tuple(c["differences"]),
+            )
+            for c in data["changes"]
+        ),
+        absent_in_old=tuple(data["absent_in_old"]),
+        absent_in_new=tuple(data["absent_in_new"]),
+    )
+
+
+def read_report(path: Path) -> Report:
+    """Load and validate a scan report file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path}: not JSON: {exc}") from None
+    validate(data, str(path))
+    if data["schema"] != REPORT_SCHEMA:
+        raise ReportError(f"{path}: $.schema: a {data['schema']} file, expected a scan report")
+    return report_from_json(data)
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_text(text: str, path: Path) -> None:
+    """Replace `path` in one step so readers never see half a file; no partial file on failure."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _source(info: SourceInfo) -> dict[str, Any]:
+    return {f.name: getattr(info, f.name) for f in fields(SourceInfo)}
+
+
+def _position(location: Location) -> dict[str, Any]:
+    return {"path": location.path, "line": location.line, "column": location.column}
+
+
+def _location_from(data: dict[str, Any]) -> Location:
+    return Location(data["path"], data["line"], data["column"])
+
+
+def _site(site: Site) -> dict[str, Any]:
+    return {
+        "ident": site.ident,
+        "kind": site.kind.value,
+        **_position(site.location),
+        "function": site.function,
+        "attributed_by": site.attributed_by,
+        "construct": site.construct,
+        "text": site.text,
+        "normalized": site.normalized,
+        "guards": [{"condition": g.condition, "branch": g.branch} for g in site.guards],
+        "guarded": site.guarded,
+        "combined_with": list(site.combined_with),
+        "value": site.value,
+        "preproc": list(site.preproc),
+    }
+
+
+def _site_from(data: dict[str, Any]) -> Site:
+    return Site(
+        ident=data["ident"],
+        kind=SiteKind(data["kind"]),
+        location=_location_from(data),
+        function=data["function"],
+        attributed_by=data["attributed_by"],
+        construct=data["construct"],
+        text=data["text"],
+        normalized=data["normalized"],
+        guards=tuple(Guard(g["condition"], g["branch"]) for g in data["guards"]),
+        guarded=data["guarded"],
+        combined_with=tuple(data["combined_with"]),
+        value=data["value"],
+        preproc=tuple(data["preproc"]),
+    )

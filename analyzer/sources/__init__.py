@@ -1,0 +1,59 @@
+"""Version specs resolved to read-only trees: a git ref, a directory or a tarball."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from analyzer.errors import SourceError
+from analyzer.model import SourceInfo
+
+TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar")
+C_SUFFIXES = (".c", ".h")
+
+
+class Source(Protocol):
+    """A read-only tree: which files mention an identifier, and their bytes."""
+
+    info: SourceInfo
+
+    def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
+        """Map each file that mentions a word of `idents` to its blob id or content hash."""
+        ...
+
+    def read(self, path: str) -> bytes:
+        """Return the bytes of `path` (a candidate file)."""
+        ...
+
+
+def is_c_source(path: str) -> bool:
+    """Tell whether the C parser reads `path`."""
+    return path.endswith(C_SUFFIXES)
+
+
+def word_pattern(idents: Iterable[str]) -> re.Pattern[bytes]:
+    """A bytes regex of whole-word hits, with git grep -w's idea of a word character."""
+    alternatives = b"|".join(re.escape(i.encode()) for i in sorted(idents, key=len, reverse=True))
+    return re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
+
+
+def open_source(spec: str, repo: str | None = None) -> Source:
+    """Resolve `spec` to a Source: an existing directory or tarball path, else a git ref in `repo`."""
+    if spec.startswith("-"):
+        raise SourceError(f"{spec!r} looks like an option, not a version")
+    path = Path(spec)
+    if path.name.endswith(TARBALL_SUFFIXES) and (path.exists() or os.sep in spec):
+        from analyzer.sources.tarball import TarballSource
+
+        return TarballSource(path)
+    if path.is_dir():
+        from analyzer.sources.directory import DirectorySource
+
+        return DirectorySource(path)
+    from analyzer.sources.git import GitSource, open_repo
+
+    return GitSource(open_repo(repo), spec)
+

@@ -1,0 +1,170 @@
+"""Git refs read straight from objects: no checkout, the work tree and index untouched."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import git
+import gitdb.exc
+
+from analyzer.errors import SourceError
+from analyzer.model import SourceInfo
+
+_MAKEFILE_VERSION = re.compile(rb"^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)\s*=[ \t]*(\S*)", re.M)
+
+
+def open_repo(path: str | None) -> git.Repo:
+    """Open the repo at `path`, or the one containing the current directory."""
+    where = Path(path) if path else Path.cwd()
+    try:
+        repo = git.Repo(where, search_parent_directories=path is None)
+    except git.NoSuchPathError:
+        raise SourceError(f"{where}: no such directory") from None
+    except git.InvalidGitRepositoryError:
+        if path:
+            raise SourceError(f"{where}: not a git repository") from None
+        raise SourceError(
+            f"{where}: not inside a git repository",
+            hint="run it in a kernel or systemd clone, or name one with --repo PATH",
+        ) from None
+    # A bare mirror without a config file looks non-bare to GitPython, which would then
+    # run git in the parent directory; pinning GIT_DIR before the first read fixes it.
+    repo.git.update_environment(GIT_DIR=repo.git_dir)
+    return repo
+
+
+class GitSource:
+    """One commit of a repository."""
+
+    def __init__(self, repo: git.Repo, ref: str) -> None:
+        if ref.startswith("-"):
+            raise SourceError(f"{ref!r} looks like an option, not a ref")
+        self.repo = repo
+        self.git_dir = str(repo.git_dir)
+        try:
+            commit = repo.commit(ref)
+        except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError):
+            raise SourceError(f"{ref!r} is not a ref or commit in {self.git_dir}", hint=_closest_tags(repo, ref)) from None
+        self.commit = commit.hexsha
+        self._candidates: dict[str, str] | None = None
+        self.info = SourceInfo(
+            kind="git",
+            spec=ref,
+            repo=self.git_dir,
+            ref=ref,
+            commit=commit.hexsha,
+            tree=commit.tree.hexsha,
+            release=_kernel_release(self),
+        )
+
+    def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
+        """Map each file that mentions a word of `idents` to its blob id (one `git grep`)."""
+        if self._candidates is None:
+            prefetch_candidates([self], idents)
+        assert self._candidates is not None
+        return self._candidates
+
+    def read(self, path: str) -> bytes:
+        """Return the bytes of `path` at this commit."""
+        return read_blobs(self.git_dir, [f"{self.commit}:{path}"])[0]
+
+    def read_many(self, paths: Sequence[str]) -> list[bytes]:
+        """Return the bytes of `paths` at this commit, through one `git cat-file --batch`."""
+        return read_blobs(self.git_dir, [f"{self.commit}:{p}" for p in paths])
+
+
+def prefetch_candidates(sources: Sequence[GitSource], idents: Sequence[str]) -> None:
+    """Find candidate files of several commits of one repo with a single `git grep`."""
+    by_commit = {s.commit: s for s in sources}
+    args = ["git", "--git-dir", sources[0].git_dir, "grep", "-l", "-w", "-I"]
+    for ident in idents:
+        args += ["-e", ident]
+    out = _run(args + list(by_commit) + ["--"], ok_codes=(0, 1))
+    found: dict[str, list[str]] = {commit: [] for commit in by_commit}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        commit, _, path = line.partition(":")
+        found[commit].append(path)
+    for commit, paths in found.items():
+        blobs = _blob_ids(sources[0].git_dir, commit, paths)
+        by_commit[commit]._candidates = dict(zip(paths, blobs, strict=True))
+
+
+def read_blobs(git_dir: str, object_names: Sequence[str]) -> list[bytes]:
+    """Read objects named `commit:path` in one `git cat-file --batch` call."""
+    if not object_names:
+        return []
+    out = _run(["git", "--git-dir", git_dir, "cat-file", "--batch"], stdin="\n".join(object_names) + "\n")
+    blobs, pos = [], 0
+    for name in object_names:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3:
+            raise SourceError(f"{name}: not found in {git_dir}")
+        size = int(header[2])
+        blobs.append(out[end + 1 : end + 1 + size])
+        pos = end + 1 + size + 1
+    return blobs
+
+
+def _blob_ids(git_dir: str, commit: str, paths: Sequence[str]) -> list[str]:
+    """Blob ids of `paths` at `commit`, through one `git cat-file --batch-check`."""
+    if not paths:
+        return []
+    names = "".join(f"{commit}:{p}\n" for p in paths)
+    out = _run(["git", "--git-dir", git_dir, "cat-file", "--batch-check"], stdin=names)
+    return [line.split()[0] for line in out.decode().splitlines()]
+
+
+def _run(args: list[str], stdin: str | None = None, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    """Run git, turning failure into a one-line SourceError."""
+    # Restrict transports even for local reads: a repo config cannot smuggle one in.
+    env_args = ["-c", "protocol.allow=never", "-c", "protocol.file.allow=always"]
+    proc = subprocess.run(
+        [args[0], *env_args, *args[1:]],
+        input=stdin.encode("utf-8", "surrogateescape") if stdin is not None else None,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode not in ok_codes:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SourceError(f"git {args[3]} failed: {message[-1] if message else proc.returncode}")
+    return proc.stdout
+
+
+def _closest_tags(repo: git.Repo, ref: str) -> str | None:
+    """A hint naming the tags that look most like `ref`."""
+    names = [tag.name for tag in repo.tags]
+    close = difflib.get_close_matches(ref, names, n=5, cutoff=0.5)
+    if close:
+        similarity = {name: difflib.SequenceMatcher(None, ref, name).ratio() for name in close}
+        return "closest tags: " + ", ".join(sorted(close, key=lambda name: (-similarity[name], name)))
+    if names:
+        return f"the repo has {len(names)} tags, e.g. " + ", ".join(sorted(names)[-3:])
+    return "the repo has no tags"
+
+
+def _kernel_release(source: GitSource) -> str | None:
+    """The kernel release a top-level Makefile states, if the tree has one."""
+    try:
+        makefile = source.read("Makefile")
+    except SourceError:
+        return None
+    return kernel_release_of(makefile)
+
+
+def kernel_release_of(makefile: bytes) -> str | None:
+    """Read VERSION.PATCHLEVEL.SUBLEVEL from the head of a kernel Makefile."""
+    fields = dict(_MAKEFILE_VERSION.findall(makefile[:2048]))
+    if b"VERSION" not in fields or b"PATCHLEVEL" not in fields:
+        return None
+    parts = [fields[b"VERSION"], fields[b"PATCHLEVEL"]]
+    if fields.get(b"SUBLEVEL") not in (None, b"", b"0"):
+        parts.append(fields[b"SUBLEVEL"])
+    return b".".join(parts).decode("ascii", "replace") + fields.get(b"EXTRAVERSION", b"").decode("ascii", "replace")
+
+
+__all__ = ["GitSource", "open_repo", "prefetch_candidates", "read_blobs"]

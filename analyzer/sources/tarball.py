@@ -1,0 +1,103 @@
+"""A source tarball read member by member in memory: nothing is extracted to disk."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import tarfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from analyzer.errors import SourceError
+from analyzer.model import SourceInfo
+from analyzer.sources import word_pattern
+from analyzer.sources.git import kernel_release_of
+
+# A member larger than this is not source code; skipping it bounds memory.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+
+
+class TarballSource:
+    """A .tar(.gz|.xz|.bz2) read as a stream; paths are taken relative to its top folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        if not self.path.is_file():
+            raise SourceError(f"{path}: no such file")
+        self._files: dict[str, bytes] = {}
+        self._scanned_for: tuple[str, ...] | None = None
+        self.skipped: list[str] = []  # unsafe member names, reported rather than read
+        self.info = SourceInfo(kind="tarball", spec=str(path), path=str(self.path), content_hash=_sha256(self.path))
+
+    def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
+        """Map each member that mentions a word of `idents` to the sha256 of its content."""
+        self._scan(tuple(idents))
+        return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(self._files.items())}
+
+    def read(self, path: str) -> bytes:
+        """Return the bytes of a candidate member, or of the top Makefile."""
+        try:
+            return self._files[path]
+        except KeyError:
+            raise SourceError(f"{path}: not a candidate file of {self.path}") from None
+
+    def _scan(self, idents: tuple[str, ...]) -> None:
+        """Stream every member once, keeping those that mention `idents` (and the Makefile)."""
+        if self._scanned_for == idents:
+            return
+        pattern = word_pattern(idents)
+        files: dict[str, bytes] = {}
+        makefile: bytes | None = None
+        top: str | None = None  # the folder every member of a source tarball sits in
+        try:
+            with tarfile.open(self.path, mode="r|*") as archive:
+                for member in archive:
+                    name = _safe_name(member.name)
+                    if name is None:
+                        self.skipped.append(member.name)
+                        continue
+                    if top is None:
+                        top = name.partition("/")[0] if ("/" in name or member.isdir()) else ""
+                    if not member.isreg() or member.size > MAX_MEMBER_BYTES:
+                        continue
+                    handle = archive.extractfile(member)
+                    if handle is None:
+                        continue
+                    data = handle.read()
+                    relative = name[len(top) + 1 :] if top and name.startswith(top + "/") else name
+                    if relative == "Makefile":
+                        makefile = data
+                    if pattern.search(data) and b"\0" not in data[:8000]:
+                        files[relative] = data
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise SourceError(f"{self.path}: cannot read tarball: {exc}") from None
+        self._files = files
+        self._scanned_for = idents
+        if makefile is not None:
+            self.info = _with_release(self.info, kernel_release_of(makefile))
+
+
+def _safe_name(name: str) -> str | None:
+    """The member's normalized POSIX name, or None for absolute or escaping names."""
+    if name.startswith("/") or "\\" in name:
+        return None
+    normalized = posixpath.normpath(name)
+    if normalized == ".." or normalized.startswith("../"):
+        return None
+    return normalized
+
+
+def _sha256(path: Path) -> str:
+    """Hash a file in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _with_release(info: SourceInfo, release: str | None) -> SourceInfo:
+    """A copy of `info` that states the kernel release."""
+    from dataclasses import replace
+
+    return replace(info, release=release)

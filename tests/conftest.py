@@ -1,0 +1,50 @@
+"""Fixture trees turned into throwaway git repos with one tagged commit per release."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import git
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+AUTHOR = git.Actor("siganalyze tests", "tests@siganalyze.invalid")
+
+
+def make_repo(tmp_path: Path, family: str, bare: bool = False) -> Path:
+    """Commit fixtures/<family>/r1, r2, ... in order, tag each v-rN; return the repo path.
+
+    Commits use fixed identities and dates, so their SHAs are the same on every run.
+    """
+    work = tmp_path / f"{family}-work"
+    repo = git.Repo.init(work, initial_branch="main")
+    releases = sorted((FIXTURES / family).iterdir(), key=lambda p: int(p.name[1:]))
+    for number, release in enumerate(releases, start=1):
+        for child in work.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        shutil.copytree(release, work, dirs_exist_ok=True)
+        repo.git.add("--all")
+        date = f"2020-01-{number:02d}T00:00:00+0000"
+        repo.index.commit(f"{release.name}", author=AUTHOR, committer=AUTHOR, author_date=date, commit_date=date)
+        repo.create_tag(f"v-{release.name}", message=f"release {release.name}")
+    if not bare:
+        return work
+    target = tmp_path / f"{family}.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(target)], check=True)
+    return target
+
+
+@pytest.fixture
+def kernel_repo(tmp_path: Path) -> Path:
+    """A work-tree repo of fixtures/kernel with tags v-r1, v-r2, v-r3."""
+    return make_repo(tmp_path, "kernel")
+
+
+@pytest.fixture
+def repo_factory(tmp_path: Path) -> Callable[..., Path]:
+    """make_repo bound to this test's tmp_path."""
+    return lambda family, bare=False: make_repo(tmp_path, family, bare)

@@ -1,0 +1,109 @@
+"""The command in-process: outputs, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.report import json as json_report
+from tests.conftest import FIXTURES
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scan_text_names_kinds_functions_and_accounting(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, "scan", "v-r3", "--repo", str(kernel_repo))
+    assert code == 0 and err == ""
+    assert "SIGNAL_UNKILLABLE in v-r3 (Linux 6.1" in out
+    assert "kernel/fork.c:150" in out and "under: if (is_child_reaper(pid)) < if (thread_group_leader(p))" in out
+    assert "Occurrences found by text search: 15 = 9 sites + 3 in comments + 1 in strings + 1 in #if 0" in out
+
+
+def test_json_output_is_valid_and_written_atomically(kernel_repo: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "out").mkdir()
+    out_file = tmp_path / "out" / "r2.json"
+    code, out, _ = run(capsys, "scan", "v-r2", "--repo", str(kernel_repo), "--format", "json", "-o", str(out_file))
+    assert code == 0 and out == ""
+    data = json.loads(out_file.read_text())
+    json_report.validate(data, "test")
+    assert data["schema"] == "siganalyze/report" and data["accounting"]["total"] == 16
+    assert [p.name for p in out_file.parent.iterdir()] == ["r2.json"]  # no temp file left behind
+
+
+def test_diff_accepts_a_saved_report(kernel_repo: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    saved = tmp_path / "old.json"
+    run(capsys, "scan", "v-r2", "--repo", str(kernel_repo), "--format", "json", "-o", str(saved))
+    code, out, _ = run(capsys, "diff", str(saved), "v-r3", "--repo", str(kernel_repo), "--format", "json")
+    data = json.loads(out)
+    json_report.validate(data, "test")
+    assert code == 0 and data["summary"] == {"unchanged": 3, "moved": 4, "changed": 1, "added": 1, "removed": 2}
+
+
+def test_diff_text_shows_the_rename(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "diff", "v-r2", "v-r3", "--repo", str(kernel_repo))
+    assert code == 0
+    assert "moved     get_signal_to_deliver -> get_signal  kernel/signal.c:346 -> kernel/signal.c:355" in out
+
+
+def test_diff_from_before_the_flag_says_absent(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "diff", "v-r1", "v-r2", "--repo", str(kernel_repo))
+    assert code == 0 and "flag absent in v-r1" in out
+
+
+def test_unknown_ref_names_the_repo_and_closest_tags(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, "scan", "v-r9", "--repo", str(kernel_repo))
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"siganalyze: error: 'v-r9' is not a ref or commit in {kernel_repo / '.git'}",
+        "siganalyze: hint: closest tags: v-r1, v-r2, v-r3",
+    ]
+
+
+def test_not_a_repo(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "scan", "v6.1", "--repo", str(tmp_path))
+    assert code == 2 and err == f"siganalyze: error: {tmp_path}: not a git repository\n"
+
+
+def test_ref_that_looks_like_an_option_is_refused(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "--repo", str(kernel_repo), "--", "--output=/tmp/x"])
+    assert exit_info.value.code == 2
+    assert "looks like an option" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("not-json.json", "not JSON"),
+        ("other-schema.json", "$.schema: not a siganalyze report"),
+        ("future-version.json", "$.schema_version: 99, this siganalyze reads 1"),
+        ("bad-site-kind.json", "$.sites[0].kind: 'toggle' is not one of"),
+    ],
+)
+def test_invalid_report_files_give_one_line(kernel_repo: Path, capsys, name: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "diff", str(FIXTURES / "reports" / name), "v-r2", "--repo", str(kernel_repo))
+    assert code == 2
+    assert err.startswith(f"siganalyze: error: {FIXTURES / 'reports' / name}: ")
+    assert message in err.splitlines()[0]
+
+
+def test_strict_turns_unaccounted_sites_into_exit_3(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "odd.c").write_text("  {\n    if (x & SIGNAL_UNKILLABLE) y();\n  }\n")
+    code, _, err = run(capsys, "scan", str(tmp_path))
+    assert code == 0 and "odd.c:2:13: site has no enclosing function" in err
+    code, _, err = run(capsys, "scan", str(tmp_path), "--strict")
+    assert code == 3 and "siganalyze: error: 1 occurrence(s) not fully accounted for" in err
+
+
+def test_module_runs_with_help() -> None:
+    proc = subprocess.run([sys.executable, "-m", "analyzer", "--help"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "siganalyze diff v2.6.34 v6.1" in proc.stdout

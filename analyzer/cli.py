@@ -46,20 +46,40 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--repo", metavar="PATH", help="git repository to read refs from (default: the one containing the current directory)")
+    common.add_argument(
+        "--repo",
+        metavar="PATH",
+        help="git repository to read refs from (default: the one containing the current directory)",
+    )
     common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    common.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE (atomically) instead of standard output")
-    common.add_argument("--track", action="append", metavar="IDENT", default=[], help="also track this identifier (repeatable)")
-    common.add_argument("--strict", action="store_true", help="exit 3 when an occurrence is not accounted for or a site has no function")
+    common.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help="write to FILE (atomically) instead of standard output"
+    )
+    common.add_argument(
+        "--track", action="append", metavar="IDENT", default=[], help="also track this identifier (repeatable)"
+    )
+    common.add_argument(
+        "--strict", action="store_true", help="exit 3 when an occurrence is not accounted for or a site has no function"
+    )
     common.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
 
-    scan_cmd = commands.add_parser("scan", parents=[common], help="list every site in one release", epilog=EPILOG,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    scan_cmd = commands.add_parser(
+        "scan",
+        parents=[common],
+        help="list every site in one release",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     scan_cmd.add_argument("spec", metavar="VERSION", help="git ref, source directory or tarball")
     scan_cmd.set_defaults(run=run_scan)
 
-    diff_cmd = commands.add_parser("diff", parents=[common], help="compare two releases", epilog=EPILOG,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff_cmd = commands.add_parser(
+        "diff",
+        parents=[common],
+        help="compare two releases",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     diff_cmd.add_argument("old", metavar="OLD", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.add_argument("new", metavar="NEW", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.set_defaults(run=run_diff)

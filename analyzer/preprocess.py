@@ -176,9 +176,7 @@ def variant(data: bytes, layout: Layout, chosen: Mapping[int, int | None] | None
 
 def selection_for(layout: Layout, offset: int) -> tuple[tuple[int, int], ...]:
     """The branch choices that make `offset` part of the parsed text, minimal."""
-    return tuple(
-        (ci, bi) for ci, bi in layout.branch_path(offset) if layout.conditionals[ci].default_branch() != bi
-    )
+    return tuple((ci, bi) for ci, bi in layout.branch_path(offset) if layout.conditionals[ci].default_branch() != bi)
 
 
 def _blank(buf: bytearray, start: int, end: int) -> None:
@@ -213,7 +211,8 @@ def macro_table() -> MacroTable:
     groups = [frozenset(sections.get(name, ())) for name in ("blank", "blank-call", "do-open", "do-close", "loop")]
     every = sorted(frozenset().union(*groups), key=len, reverse=True)
     pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in every) + rb"|\w*for_each\w*)\b")
-    return MacroTable(*groups, pattern=pattern)
+    blank, blank_call, do_open, do_close, loop = groups
+    return MacroTable(blank, blank_call, do_open, do_close, loop, pattern)
 
 
 _SYSCALL = re.compile(rb"\b((?:COMPAT_)?SYSCALL_DEFINE([0-6]))\s*\(")
@@ -312,4 +311,3 @@ def in_spans(spans: list[tuple[int, int]], offset: int) -> bool:
     """True when `offset` lies in one of the sorted, non-overlapping `spans`."""
     i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
     return i >= 0 and spans[i][0] <= offset < spans[i][1]
-

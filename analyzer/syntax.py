@@ -64,7 +64,7 @@ def normalize(source: bytes, node_or_span: Node | tuple[int, int], comments: lis
     for c_start, c_end in comments:
         if c_end <= start or c_start >= end:
             continue
-        pieces.append(source[pos:max(pos, c_start)])
+        pieces.append(source[pos : max(pos, c_start)])
         pos = max(pos, c_end)
     pieces.append(source[pos:end])
     text = " ".join(b" ".join(pieces).decode("utf-8", "replace").split())

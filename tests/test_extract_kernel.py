@@ -114,10 +114,13 @@ def test_define_records_value_without_its_comment() -> None:
 
 
 def test_use_in_another_macro_body_is_classified_by_reparsing_it() -> None:
-    sites = analyze("""\
+    sites = analyze(
+        """\
         #define SIGNAL_PROTECTED (SIGNAL_UNKILLABLE | SIGNAL_GROUP_EXIT)
         #define mark_init(s) do { (s)->flags |= SIGNAL_UNKILLABLE; } while (0)
-        """, path="s.h").sites
+        """,
+        path="s.h",
+    ).sites
     assert [(s.kind.value, s.function, s.construct, s.combined_with) for s in sites] == [
         ("other", "SIGNAL_PROTECTED", "macro body", ("SIGNAL_GROUP_EXIT",)),
         ("set", "mark_init", "macro body", ()),
@@ -140,7 +143,7 @@ def test_comments_strings_and_if0_are_accounted_not_sites() -> None:
 
 
 def test_look_alike_identifiers_are_not_occurrences() -> None:
-    result = analyze("int SIGNAL_UNKILLABLE_X, XSIGNAL_UNKILLABLE;\nchar *s = \"SIGNAL_UNKILLABLES\";\n")
+    result = analyze('int SIGNAL_UNKILLABLE_X, XSIGNAL_UNKILLABLE;\nchar *s = "SIGNAL_UNKILLABLES";\n')
     assert result.occurrences == [] and result.sites == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import tree_sitter
@@ -16,6 +17,9 @@ from analyzer.sources import is_c_source, word_pattern
 # Prefix that turns a macro body into a function body the grammar can classify.
 _FRAGMENT_HEAD = b"void __siganalyze_macro(void) {\n"
 _HEADED_CONSTRUCTS = frozenset({"if", "while", "for", "switch", "do-while"})
+
+
+Selection = tuple[tuple[int, int], ...]  # (conditional, branch) choices of one parse variant
 
 
 @dataclass(slots=True)
@@ -49,9 +53,9 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
         return result
 
     layout = preprocess.lex(data)
-    variants: dict[tuple[tuple[int, int], ...], _Parsed] = {}
+    variants: dict[Selection, _Parsed] = {}
 
-    def parsed(selection: tuple[tuple[int, int], ...]) -> _Parsed:
+    def parsed(selection: Selection) -> _Parsed:
         if selection not in variants:
             variants[selection] = _parse_variant(preprocess.variant(data, layout, dict(selection)), tracked)
         return variants[selection]
@@ -64,12 +68,21 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
         if accounted is Accounting.UNACCOUNTED:
             result.warnings.append(f"{location}: occurrence of {ident} not accounted for")
     errors, missing = parse.error_counts(default.tree)
-    result.stat = FileStat(path, blob, parsed=True, parses=len(variants), error_nodes=errors,
-                           missing_nodes=missing, occurrences=len(hits))
+    result.stat = FileStat(
+        path, blob, parsed=True, parses=len(variants), error_nodes=errors, missing_nodes=missing, occurrences=len(hits)
+    )
     return result
 
 
-def _account(offset, ident, location, data, layout, parsed, result) -> Accounting:  # type: ignore[no-untyped-def]
+def _account(
+    offset: int,
+    ident: str,
+    location: Location,
+    data: bytes,
+    layout: preprocess.Layout,
+    parsed: Callable[[Selection], _Parsed],
+    result: FileResult,
+) -> Accounting:
     """Explain one occurrence; build its Site when it is code."""
     if layout.is_inactive(offset):
         return Accounting.INACTIVE
@@ -85,21 +98,24 @@ def _account(offset, ident, location, data, layout, parsed, result) -> Accountin
         leaf = variant.tree.root_node.descendant_for_byte_range(offset, offset + len(ident))
         macro = _enclosing_macro(leaf)
         if macro is not None:
-            site = _macro_body_site(macro, offset, ident, location, data, layout, tuple(variant_tracked(variant)))
+            site = _macro_body_site(macro, offset, ident, location, data, layout)
         elif layout.in_directive(offset):
             span = _line_span(data, offset)
-            site = Site(ident, SiteKind.OTHER, location, None, "none", "preprocessor",
-                        syntax.text_of(data, *span), syntax.normalize(data, span, layout.comments),
-                        preproc=layout.conditions_at(offset))
+            site = Site(
+                ident,
+                SiteKind.OTHER,
+                location,
+                None,
+                "none",
+                "preprocessor",
+                syntax.text_of(data, *span),
+                syntax.normalize(data, span, layout.comments),
+                preproc=layout.conditions_at(offset),
+            )
         else:
             return Accounting.UNACCOUNTED
     result.sites.append(site)
     return Accounting.SITE
-
-
-def variant_tracked(variant: _Parsed) -> set[str]:
-    """The tracked names a variant was matched against."""
-    return {node.text.decode() for node in variant.idents.values() if node.text}
 
 
 def _parse_variant(text: bytes, tracked: tuple[str, ...]) -> _Parsed:
@@ -125,8 +141,15 @@ def _kind_at(spans: list[tuple[int, int, SiteKind]], start: int, end: int) -> Si
     return min(around, key=lambda s: s[1] - s[0])[2] if around else SiteKind.OTHER
 
 
-def _site(node: Node, ident: str, location: Location, data: bytes, layout: preprocess.Layout,
-          variant: _Parsed, result: FileResult) -> Site:
+def _site(
+    node: Node,
+    ident: str,
+    location: Location,
+    data: bytes,
+    layout: preprocess.Layout,
+    variant: _Parsed,
+    result: FileResult,
+) -> Site:
     """Build the Site of a code identifier."""
     comments = layout.comments
     conditions = layout.conditions_at(node.start_byte)
@@ -135,11 +158,18 @@ def _site(node: Node, ident: str, location: Location, data: bytes, layout: prepr
         assert definition is not None
         value = variant.define_values[node.start_byte]
         end = value.end_byte if value is not None else node.end_byte
-        return Site(ident, SiteKind.DEFINE, location, ident, "macro", "define",
-                    syntax.text_of(data, definition.start_byte, end),
-                    syntax.normalize(data, (definition.start_byte, end), comments),
-                    value=syntax.normalize(data, value, comments) if value is not None else None,
-                    preproc=conditions)
+        return Site(
+            ident,
+            SiteKind.DEFINE,
+            location,
+            ident,
+            "macro",
+            "define",
+            syntax.text_of(data, definition.start_byte, end),
+            syntax.normalize(data, (definition.start_byte, end), comments),
+            value=syntax.normalize(data, value, comments) if value is not None else None,
+            preproc=conditions,
+        )
     kind = _kind_at(variant.kinds, node.start_byte, node.end_byte)
     construct, construct_node = syntax.construct_of(node)
     statement = construct_node if construct in _HEADED_CONSTRUCTS and construct_node else syntax.statement_of(node)
@@ -149,8 +179,14 @@ def _site(node: Node, ident: str, location: Location, data: bytes, layout: prepr
     if kind is SiteKind.TEST and (target := syntax.guarded_by(construct_node)) is not None:
         guarded = syntax.normalize(data, syntax.header_span(target), comments)
     return Site(
-        ident, kind, location, function, attributed_by, construct,
-        syntax.text_of(data, *span), syntax.normalize(data, span, comments),
+        ident,
+        kind,
+        location,
+        function,
+        attributed_by,
+        construct,
+        syntax.text_of(data, *span),
+        syntax.normalize(data, span, comments),
         guards=syntax.guards_of(node, data, comments),
         guarded=guarded,
         combined_with=syntax.mask_partners(node),
@@ -186,15 +222,17 @@ def _enclosing_macro(leaf: Node | None) -> Node | None:
     return None
 
 
-def _macro_body_site(macro: Node, offset: int, ident: str, location: Location, data: bytes,
-                     layout: preprocess.Layout, _tracked: tuple[str, ...]) -> Site:
+def _macro_body_site(
+    macro: Node, offset: int, ident: str, location: Location, data: bytes, layout: preprocess.Layout
+) -> Site:
     """A use inside another macro's body: classified by parsing the body as a function body."""
     name_node = macro.child_by_field_name("name")
     value = macro.child_by_field_name("value")
     name = name_node.text.decode("utf-8", "replace") if name_node is not None and name_node.text else None
-    kind, partners = SiteKind.OTHER, ()
+    kind = SiteKind.OTHER
+    partners: tuple[str, ...] = ()
     if value is not None:
-        body = data[value.start_byte:value.end_byte].replace(b"\\\n", b" \n")
+        body = data[value.start_byte : value.end_byte].replace(b"\\\n", b" \n")
         fragment = parse.parse(_FRAGMENT_HEAD + body + b"\n;}")
         at = len(_FRAGMENT_HEAD) + offset - value.start_byte
         leaf = fragment.root_node.descendant_for_byte_range(at, at + len(ident))
@@ -203,9 +241,18 @@ def _macro_body_site(macro: Node, offset: int, ident: str, location: Location, d
             partners = syntax.mask_partners(leaf)
     end = value.end_byte if value is not None else macro.end_byte
     span = (macro.start_byte, end)
-    return Site(ident, kind, location, name, "macro", "macro body",
-                syntax.text_of(data, *span), syntax.normalize(data, span, layout.comments),
-                combined_with=partners, preproc=layout.conditions_at(offset))
+    return Site(
+        ident,
+        kind,
+        location,
+        name,
+        "macro",
+        "macro body",
+        syntax.text_of(data, *span),
+        syntax.normalize(data, span, layout.comments),
+        combined_with=partners,
+        preproc=layout.conditions_at(offset),
+    )
 
 
 def _line_span(data: bytes, offset: int) -> tuple[int, int]:

@@ -8,7 +8,13 @@ from analyzer.diff import ReportDiff, SiteChange, Status
 from analyzer.model import Accounting, Report, Site, SiteKind, SourceInfo
 
 _KIND_ORDER = list(SiteKind)
-_STATUS_COLOUR = {Status.ADDED: "32", Status.REMOVED: "31", Status.CHANGED: "33", Status.MOVED: "36", Status.UNCHANGED: "2"}
+_STATUS_COLOUR = {
+    Status.ADDED: "32",
+    Status.REMOVED: "31",
+    Status.CHANGED: "33",
+    Status.MOVED: "36",
+    Status.UNCHANGED: "2",
+}
 
 
 class _Style:
@@ -89,8 +95,12 @@ def _accounting_line(report: Report) -> str:
     """How the text search's hits were accounted for."""
     counts = report.accounting()
     labels = {
-        Accounting.SITE: "sites", Accounting.COMMENT: "in comments", Accounting.STRING: "in strings",
-        Accounting.INACTIVE: "in #if 0", Accounting.NOT_C: "in non-C files", Accounting.UNACCOUNTED: "UNACCOUNTED",
+        Accounting.SITE: "sites",
+        Accounting.COMMENT: "in comments",
+        Accounting.STRING: "in strings",
+        Accounting.INACTIVE: "in #if 0",
+        Accounting.NOT_C: "in non-C files",
+        Accounting.UNACCOUNTED: "UNACCOUNTED",
     }
     parts = [f"{counts[c.value]} {labels[c]}" for c in Accounting if counts[c.value]]
     return f"Occurrences found by text search: {len(report.occurrences)}" + (f" = {' + '.join(parts)}" if parts else "")
@@ -157,6 +167,7 @@ def _change_lines(change: SiteChange, style: _Style) -> list[str]:
 
 def _where(old: Site | None, new: Site | None) -> str:
     """`function  path:line`, with arrows where the function or place changed."""
+
     def place(site: Site) -> str:
         return f"{site.location.path}:{site.location.line}"
 

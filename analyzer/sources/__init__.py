@@ -56,4 +56,3 @@ def open_source(spec: str, repo: str | None = None) -> Source:
     from analyzer.sources.git import GitSource, open_repo
 
     return GitSource(open_repo(repo), spec)
-

@@ -48,7 +48,9 @@ class GitSource:
         try:
             commit = repo.commit(ref)
         except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError):
-            raise SourceError(f"{ref!r} is not a ref or commit in {self.git_dir}", hint=_closest_tags(repo, ref)) from None
+            raise SourceError(
+                f"{ref!r} is not a ref or commit in {self.git_dir}", hint=_closest_tags(repo, ref)
+            ) from None
         self.commit = commit.hexsha
         self._candidates: dict[str, str] | None = None
         self.info = SourceInfo(

@@ -46,6 +46,7 @@ class TarballSource:
         if self._scanned_for == idents:
             return
         pattern = word_pattern(idents)
+        literals = [ident.encode() for ident in idents]
         files: dict[str, bytes] = {}
         makefile: bytes | None = None
         top: str | None = None  # the folder every member of a source tarball sits in
@@ -67,7 +68,8 @@ class TarballSource:
                     relative = name[len(top) + 1 :] if top and name.startswith(top + "/") else name
                     if relative == "Makefile":
                         makefile = data
-                    if pattern.search(data) and b"\0" not in data[:8000]:
+                    # A plain substring test first: far faster than the word regex on 1 GB.
+                    if any(lit in data for lit in literals) and pattern.search(data) and b"\0" not in data[:8000]:
                         files[relative] = data
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise SourceError(f"{self.path}: cannot read tarball: {exc}") from None

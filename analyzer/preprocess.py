@@ -56,6 +56,8 @@ class Conditional:
     branches: list[Branch] = field(default_factory=list)
     end_directive: tuple[int, int] = (-1, -1)  # the #endif's code span
     header_guard: bool = False
+    parent: tuple[int, int] | None = None  # (conditional, branch) this group is nested in
+    index: int = 0  # position in Layout.conditionals
 
     def default_branch(self) -> int | None:
         """The branch a plain parse keeps: the first, unless it is `#if 0`."""
@@ -77,15 +79,30 @@ class Layout:
     strings: list[tuple[int, int]]
     directives: list[tuple[int, int]]  # every preprocessor line, code part only
     conditionals: list[Conditional]
+    # Every branch as (content_start, conditional, branch), sorted: groups nest properly, so
+    # the last branch starting before an offset is the innermost one holding it, or nested
+    # inside it; walking up the parents finds the rest in O(depth).
+    _starts: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._starts = sorted(
+            (branch.content_start, ci, bi)
+            for ci, cond in enumerate(self.conditionals)
+            for bi, branch in enumerate(cond.branches)
+        )
 
     def branch_path(self, offset: int) -> list[tuple[int, int]]:
         """(conditional index, branch index) pairs containing `offset`, outermost first."""
-        path = []
-        for ci, cond in enumerate(self.conditionals):
-            for bi, branch in enumerate(cond.branches):
-                if branch.content_start <= offset < branch.content_end:
-                    path.append((ci, bi))
-        return path
+        i = bisect.bisect_right(self._starts, (offset, len(self.conditionals), 0)) - 1
+        path: list[tuple[int, int]] = []
+        where = (self._starts[i][1], self._starts[i][2]) if i >= 0 else None
+        while where is not None:
+            ci, bi = where
+            branch = self.conditionals[ci].branches[bi]
+            if branch.content_start <= offset < branch.content_end:
+                path.append(where)
+            where = self.conditionals[ci].parent
+        return path[::-1]
 
     def is_inactive(self, offset: int) -> bool:
         """True inside an `#if 0` branch."""
@@ -135,7 +152,7 @@ def _track_conditional(data: bytes, match: re.Match[bytes], stack: list[Conditio
     content_start = len(data) if line_end < 0 else line_end + 1
     text = " ".join(data[start:end].decode("utf-8", "replace").replace("\\\n", " ").split())
     if name in _CONDITIONAL_OPEN:
-        cond = Conditional()
+        cond = Conditional(parent=(stack[-1].index, len(stack[-1].branches) - 1) if stack else None, index=len(out))
         cond.branches.append(Branch(start, end, content_start, text=text))
         stack.append(cond)
         out.append(cond)

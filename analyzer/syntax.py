@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -61,8 +62,11 @@ def normalize(source: bytes, node_or_span: Node | tuple[int, int], comments: lis
     """The text without comments, whitespace collapsed, no space just inside brackets."""
     start, end = node_or_span if isinstance(node_or_span, tuple) else (node_or_span.start_byte, node_or_span.end_byte)
     pieces, pos = [], start
-    for c_start, c_end in comments:
-        if c_end <= start or c_start >= end:
+    first = max(0, bisect.bisect_left(comments, (start, start)) - 1)  # comments are sorted
+    for c_start, c_end in comments[first:]:
+        if c_start >= end:
+            break
+        if c_end <= start:
             continue
         pieces.append(source[pos : max(pos, c_start)])
         pos = max(pos, c_end)
@@ -230,7 +234,7 @@ def function_from_header(source: bytes, offset: int, annotations: frozenset[str]
     open_brace = source.rfind(b"\n{", 0, offset)
     if open_brace < 0 or source.find(b"\n}", open_brace, offset) >= 0:
         return None
-    lines = source[:open_brace].decode("utf-8", "replace").split("\n")
+    lines = source[max(0, open_brace - 2048) : open_brace].decode("utf-8", "replace").split("\n")
     header: list[str] = []
     for line in reversed(lines[-8:]):
         stripped = line.strip()

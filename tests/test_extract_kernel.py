@@ -234,3 +234,31 @@ def test_latin1_bytes_keep_byte_columns() -> None:
     (site,) = analyze_file("t.c", "b", data, (FLAG,)).sites
     assert (site.location.line, site.location.column) == (3, 21)
     assert "\ufffd" in site.text
+
+
+def test_nested_conditionals_give_innermost_first_conditions() -> None:
+    sites = analyze("""\
+        void f(struct signal_struct *s)
+        {
+        #ifdef CONFIG_A
+            if (a)
+                x();
+        #ifdef CONFIG_B
+            s->flags |= SIGNAL_UNKILLABLE;
+        #else
+            s->flags &= ~SIGNAL_UNKILLABLE;
+        #endif
+        #endif
+            s->flags |= SIGNAL_UNKILLABLE;
+        }
+        """).sites
+    assert [(s.kind.value, s.function, s.preproc) for s in sites] == [
+        ("set", "f", ("#ifdef CONFIG_B", "#ifdef CONFIG_A")),
+        ("clear", "f", ("#else (of #ifdef CONFIG_B)", "#ifdef CONFIG_A")),
+        ("set", "f", ()),
+    ]
+
+
+def test_a_masked_value_assigned_to_a_variable_is_a_test() -> None:
+    (site,) = analyze("void f(void)\n{\n\tbool k = t->signal->flags & SIGNAL_UNKILLABLE;\n}\n").sites
+    assert (site.kind.value, site.construct) == ("test", "initializer")

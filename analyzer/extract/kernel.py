@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from analyzer.sources import is_c_source, word_pattern
 
 # Prefix that turns a macro body into a function body the grammar can classify.
 _FRAGMENT_HEAD = b"void __siganalyze_macro(void) {\n"
+_NEWLINE = re.compile(b"\n")
 _HEADED_CONSTRUCTS = frozenset({"if", "while", "for", "switch", "do-while"})
 
 
@@ -40,15 +43,16 @@ class _Parsed:
     tree: tree_sitter.Tree
     idents: dict[int, Node]
     define_values: dict[int, Node | None]
-    kinds: list[tuple[int, int, SiteKind]]
+    kinds: dict[tuple[int, int], SiteKind]
 
 
 def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> FileResult:
     """Find and account for every whole-word occurrence of `tracked` in one file."""
     result = FileResult()
     hits = [(m.start(), m.group().decode()) for m in word_pattern(tracked).finditer(data)]
+    lines = _Lines(path, data)
     if not is_c_source(path):
-        result.occurrences = [Occurrence(ident, _location(path, data, off), Accounting.NOT_C) for off, ident in hits]
+        result.occurrences = [Occurrence(ident, lines.location(off), Accounting.NOT_C) for off, ident in hits]
         result.stat = FileStat(path, blob, parsed=False, occurrences=len(hits))
         return result
 
@@ -62,7 +66,7 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
 
     default = parsed(())
     for offset, ident in hits:
-        location = _location(path, data, offset)
+        location = lines.location(offset)
         accounted = _account(offset, ident, location, data, layout, parsed, result)
         result.occurrences.append(Occurrence(ident, location, accounted))
         if accounted is Accounting.UNACCOUNTED:
@@ -127,18 +131,29 @@ def _parse_variant(text: bytes, tracked: tuple[str, ...]) -> _Parsed:
     return _Parsed(text, tree, idents, defines, _kind_spans(root))
 
 
-def _kind_spans(root: Node) -> list[tuple[int, int, SiteKind]]:
-    """(start, end, kind) of every construct operand that decides a site's kind."""
-    return [
-        (m["operand"].start_byte, m["operand"].end_byte, SiteKind(anchor_of(m).removeprefix("kind.")))
-        for m in iter_matches(load_query("kernel/site-kinds"), root)
-    ]
+# When one node is the operand of two constructs, e.g. `x = flags & FLAG` (the right side of
+# an assignment and a mask test at once), reading the flag is what the site does.
+_KIND_PRIORITY = {SiteKind.SET: 0, SiteKind.CLEAR: 1, SiteKind.TEST: 2}
 
 
-def _kind_at(spans: list[tuple[int, int, SiteKind]], start: int, end: int) -> SiteKind:
-    """The kind of the innermost construct operand around [start, end)."""
-    around = [s for s in spans if s[0] <= start and end <= s[1]]
-    return min(around, key=lambda s: s[1] - s[0])[2] if around else SiteKind.OTHER
+def _kind_spans(root: Node) -> dict[tuple[int, int], SiteKind]:
+    """Kind decided by each construct operand, keyed by the operand's byte span."""
+    kinds: dict[tuple[int, int], SiteKind] = {}
+    for m in iter_matches(load_query("kernel/site-kinds"), root):
+        span = (m["operand"].start_byte, m["operand"].end_byte)
+        kind = SiteKind(anchor_of(m).removeprefix("kind."))
+        if span not in kinds or _KIND_PRIORITY[kind] > _KIND_PRIORITY[kinds[span]]:
+            kinds[span] = kind
+    return kinds
+
+
+def _kind_at(kinds: dict[tuple[int, int], SiteKind], node: Node) -> SiteKind:
+    """The kind of the innermost construct operand holding `node`; "other" outside all."""
+    for candidate in (node, *syntax.ancestors(node)):
+        kind = kinds.get((candidate.start_byte, candidate.end_byte))
+        if kind is not None:
+            return kind
+    return SiteKind.OTHER
 
 
 def _site(
@@ -170,7 +185,7 @@ def _site(
             value=syntax.normalize(data, value, comments) if value is not None else None,
             preproc=conditions,
         )
-    kind = _kind_at(variant.kinds, node.start_byte, node.end_byte)
+    kind = _kind_at(variant.kinds, node)
     construct, construct_node = syntax.construct_of(node)
     statement = construct_node if construct in _HEADED_CONSTRUCTS and construct_node else syntax.statement_of(node)
     span = syntax.header_span(statement)
@@ -237,7 +252,7 @@ def _macro_body_site(
         at = len(_FRAGMENT_HEAD) + offset - value.start_byte
         leaf = fragment.root_node.descendant_for_byte_range(at, at + len(ident))
         if leaf is not None and leaf.type == "identifier":
-            kind = _kind_at(_kind_spans(fragment.root_node), leaf.start_byte, leaf.end_byte)
+            kind = _kind_at(_kind_spans(fragment.root_node), leaf)
             partners = syntax.mask_partners(leaf)
     end = value.end_byte if value is not None else macro.end_byte
     span = (macro.start_byte, end)
@@ -262,10 +277,18 @@ def _line_span(data: bytes, offset: int) -> tuple[int, int]:
     return start, len(data) if end < 0 else end
 
 
-def _location(path: str, data: bytes, offset: int) -> Location:
-    """1-based line and byte column of `offset`."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    return Location(path, data.count(b"\n", 0, offset) + 1, offset - line_start + 1)
+class _Lines:
+    """Offsets of a file's newlines, to turn byte offsets into lines without rescanning."""
+
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self.newlines = [m.start() for m in _NEWLINE.finditer(data)]
+
+    def location(self, offset: int) -> Location:
+        """1-based line and byte column of `offset`."""
+        line = bisect.bisect_left(self.newlines, offset)
+        line_start = self.newlines[line - 1] + 1 if line else 0
+        return Location(self.path, line + 1, offset - line_start + 1)
 
 
 def group_by_path(sites: list[Site]) -> dict[str, list[Site]]:

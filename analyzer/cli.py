@@ -53,7 +53,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     common.add_argument(
-        "-o", "--output", metavar="FILE", type=Path, help="write to FILE (atomically) instead of standard output"
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=_output_path,
+        help="write to FILE (atomically) instead of standard output",
     )
     common.add_argument(
         "--track", action="append", metavar="IDENT", default=[], help="also track this identifier (repeatable)"
@@ -84,6 +88,13 @@ def make_parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("new", metavar="NEW", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.set_defaults(run=run_diff)
     return parser
+
+
+def _output_path(value: str) -> Path:
+    """An -o value: a non-empty path."""
+    if not value:
+        raise argparse.ArgumentTypeError("empty output path")
+    return Path(value)
 
 
 def _tracked(args: argparse.Namespace) -> tuple[str, ...]:

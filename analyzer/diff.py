@@ -43,6 +43,10 @@ class ReportDiff:
     changes: tuple[SiteChange, ...]
     absent_in_old: tuple[str, ...]  # tracked names with no occurrence at all in the old tree
     absent_in_new: tuple[str, ...]
+    # Names only one side searched for (a saved report with other --track options): they are
+    # listed, never reported as added or removed.
+    untracked_in_old: tuple[str, ...] = ()
+    untracked_in_new: tuple[str, ...] = ()
 
     def count(self, status: Status) -> int:
         """How many rows have `status`."""
@@ -77,52 +81,92 @@ def differences(old: Site, new: Site) -> tuple[str, ...]:
 
 def diff_reports(old: Report, new: Report) -> ReportDiff:
     """Pair the sites of two reports and classify each pair or leftover."""
-    remaining_old, remaining_new = list(old.sites), list(new.sites)
+    common = tuple(i for i in dict.fromkeys(old.tracked + new.tracked) if i in old.tracked and i in new.tracked)
+    remaining_old = [s for s in old.sites if s.ident in common]
+    remaining_new = [s for s in new.sites if s.ident in common]
+    renamable = _rename_filter(remaining_old, remaining_new)
     changes: list[SiteChange] = []
-    passes: list[tuple[Callable[[Site], Hashable], Callable[[tuple[str, ...]], Status]]] = [
-        (lambda s: (*s.logic_key, s.location.path), lambda d: Status.CHANGED if d else Status.UNCHANGED),
-        (lambda s: (s.ident, s.kind, s.normalized), lambda d: Status.MOVED),
-        (lambda s: (s.ident, s.kind, s.function), lambda d: Status.CHANGED),
+    passes: list[tuple[Callable[[Site], Hashable], Callable[[tuple[str, ...]], Status], Pairable]] = [
+        (lambda s: (*s.logic_key, s.location.path), _unchanged_unless_different, _any_pair),
+        (lambda s: (s.ident, s.kind, s.normalized), lambda d: Status.MOVED, renamable),
+        (lambda s: (s.ident, s.kind, s.function), lambda d: Status.CHANGED, _any_pair),
     ]
-    for key, status_of in passes:
-        pairs, remaining_old, remaining_new = _pair(remaining_old, remaining_new, key)
+    for key, status_of, allowed in passes:
+        pairs, remaining_old, remaining_new = _pair(remaining_old, remaining_new, key, allowed)
         for a, b in pairs:
             found = differences(a, b)
             changes.append(SiteChange(status_of(found), a.ident, a.kind, a, b, found))
     changes += [SiteChange(Status.REMOVED, s.ident, s.kind, s, None) for s in remaining_old]
     changes += [SiteChange(Status.ADDED, s.ident, s.kind, None, s) for s in remaining_new]
-    tracked = tuple(dict.fromkeys(old.tracked + new.tracked))
     return ReportDiff(
         old=old.source,
         new=new.source,
-        tracked=tracked,
+        tracked=common,
         changes=tuple(sorted(changes, key=_row_order)),
-        absent_in_old=tuple(i for i in tracked if i in old.tracked and old.occurrence_count(i) == 0),
-        absent_in_new=tuple(i for i in tracked if i in new.tracked and new.occurrence_count(i) == 0),
+        absent_in_old=tuple(i for i in common if old.occurrence_count(i) == 0),
+        absent_in_new=tuple(i for i in common if new.occurrence_count(i) == 0),
+        untracked_in_old=tuple(i for i in new.tracked if i not in old.tracked),
+        untracked_in_new=tuple(i for i in old.tracked if i not in new.tracked),
     )
 
 
+Pairable = Callable[[Site, Site], bool]
+
+
+def _unchanged_unless_different(found: tuple[str, ...]) -> Status:
+    return Status.CHANGED if found else Status.UNCHANGED
+
+
+def _any_pair(_old: Site, _new: Site) -> bool:
+    return True
+
+
+def _rename_filter(old: list[Site], new: list[Site]) -> Pairable:
+    """Which same-text pairs may be called moved.
+
+    The same function in another file always; another function only when it looks like a
+    rename: the old function has no site of that name left in the new release, and the new
+    one had none in the old. Otherwise `if (is_global_init(p))` in two unrelated functions
+    would read as a rename.
+    """
+    old_functions = {(s.ident, s.function) for s in old}
+    new_functions = {(s.ident, s.function) for s in new}
+
+    def allowed(a: Site, b: Site) -> bool:
+        if a.function == b.function:
+            return True
+        return (a.ident, a.function) not in new_functions and (b.ident, b.function) not in old_functions
+
+    return allowed
+
+
 def _pair(
-    old: list[Site], new: list[Site], key: Callable[[Site], Hashable]
+    old: list[Site], new: list[Site], key: Callable[[Site], Hashable], allowed: Pairable
 ) -> tuple[list[tuple[Site, Site]], list[Site], list[Site]]:
-    """Pair sites with equal keys, most similar text first; return pairs and leftovers."""
+    """Pair sites with equal keys, most alike first; return pairs and leftovers."""
     by_key: dict[Hashable, list[Site]] = defaultdict(list)
     for site in new:
         by_key[key(site)].append(site)
     pairs, left_old = [], []
     for site in old:
-        candidates = by_key.get(key(site))
+        candidates = [c for c in by_key.get(key(site), []) if allowed(site, c)]
         if not candidates:
             left_old.append(site)
             continue
-        best = max(candidates, key=lambda c: difflib.SequenceMatcher(None, site.normalized, c.normalized).ratio())
-        candidates.remove(best)
+        best = max(candidates, key=lambda c: _likeness(site, c))
+        by_key[key(site)].remove(best)
         pairs.append((site, best))
     left_new = [site for sites in by_key.values() for site in sites]
     return pairs, left_old, sorted(left_new, key=lambda s: s.location)
 
 
-_KIND_ORDER = {"define": 0, "set": 1, "clear": 2, "test": 3, "other": 4}
+def _likeness(a: Site, b: Site) -> tuple[bool, bool, float]:
+    """Same file, then same function, then textual similarity."""
+    ratio = difflib.SequenceMatcher(None, a.normalized, b.normalized).ratio()
+    return (a.location.path == b.location.path, a.function == b.function, ratio)
+
+
+_KIND_ORDER = {"define": 0, "set": 1, "clear": 2, "test": 3, "call": 4, "other": 5}
 
 
 def _row_order(change: SiteChange) -> tuple[object, ...]:

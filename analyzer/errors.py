@@ -32,6 +32,10 @@ class ReportError(SiganalyzeError):
     """A report file that cannot be read or does not match its schema."""
 
 
+class UsageError(SiganalyzeError):
+    """An option value the command cannot use, e.g. a --track name that is no C identifier."""
+
+
 class QueryError(SiganalyzeError):
     """A query file that does not compile or breaks the capture contract: a bug."""
 

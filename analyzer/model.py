@@ -13,6 +13,7 @@ class SiteKind(enum.StrEnum):
     SET = "set"
     CLEAR = "clear"
     TEST = "test"
+    CALL = "call"  # the tracked name is a function being called
     OTHER = "other"
 
 
@@ -24,6 +25,7 @@ class Accounting(enum.StrEnum):
     STRING = "string"
     INACTIVE = "inactive"  # inside `#if 0`: text no configuration compiles
     NOT_C = "not_c"  # a file the C parser does not read (docs, scripts)
+    BINARY = "binary"  # a file with NUL bytes: counted and warned about, never parsed
     UNACCOUNTED = "unaccounted"
 
 
@@ -55,7 +57,7 @@ class Site:
     kind: SiteKind
     location: Location
     function: str | None  # enclosing function; for a define or macro body, the macro's name
-    attributed_by: str  # "parser", "header" (fallback on the function's header) or "macro"
+    attributed_by: str  # "parser", "header" (fallback on the function's header), "macro" or "none"
     construct: str  # if / while / for / do / switch / return / assignment / ternary / ...
     text: str  # the statement or condition as written
     normalized: str  # `text` without comments, whitespace collapsed: what diff compares

@@ -212,27 +212,29 @@ class MacroTable:
     do_close: frozenset[bytes]
     loop: frozenset[bytes]
     pattern: re.Pattern[bytes]  # any name above, or any name containing `for_each`
+    define_fn: dict[bytes, bytes]  # definition macro stem -> prefix of the function's name
+    define_fn_pattern: re.Pattern[bytes]  # STEMn( for any stem
 
 
 @functools.cache
 def macro_table() -> MacroTable:
     """Read the annotation macro table once."""
-    sections: dict[str, set[bytes]] = {}
-    current: set[bytes] | None = None
+    sections: dict[str, list[bytes]] = {}
+    current: list[bytes] | None = None
     for raw in (resources.queries_dir() / "kernel" / "annotations.txt").read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
         if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], set())
+            current = sections.setdefault(line[1:-1], [])
         elif line and current is not None:
-            current.add(line.encode())
+            current.append(line.encode())
     groups = [frozenset(sections.get(name, ())) for name in ("blank", "blank-call", "do-open", "do-close", "loop")]
     every = sorted(frozenset().union(*groups), key=len, reverse=True)
     pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in every) + rb"|\w*for_each\w*)\b")
     blank, blank_call, do_open, do_close, loop = groups
-    return MacroTable(blank, blank_call, do_open, do_close, loop, pattern)
-
-
-_SYSCALL = re.compile(rb"\b((?:COMPAT_)?SYSCALL_DEFINE([0-6]))\s*\(")
+    define_fn = {parts[0]: parts[1] if len(parts) > 1 else b"" for parts in map(bytes.split, sections["define-fn"])}
+    stems = b"|".join(re.escape(stem) for stem in sorted(define_fn, key=len, reverse=True))
+    define_fn_pattern = re.compile(rb"\b(" + stems + rb")([0-6])\s*\(")
+    return MacroTable(blank, blank_call, do_open, do_close, loop, pattern, define_fn, define_fn_pattern)
 
 
 def _rewrite_macros(buf: bytearray, layout: Layout) -> None:
@@ -257,19 +259,18 @@ def _rewrite_macros(buf: bytearray, layout: Layout) -> None:
                 buf[start : start + 2] = b"do"
         elif name in table.do_close or _statement_follows(data, end):
             buf[start:end] = b"while".ljust(end - start)
-    for match in _SYSCALL.finditer(data):
+    for match in table.define_fn_pattern.finditer(data):
         if not in_spans(skip, match.start()):
-            _rewrite_syscall(buf, data, match)
+            _rewrite_definition(buf, data, match, table.define_fn[match.group(1)])
 
 
-def _rewrite_syscall(buf: bytearray, data: bytes, match: re.Match[bytes]) -> None:
+def _rewrite_definition(buf: bytearray, data: bytes, match: re.Match[bytes], prefix: bytes) -> None:
     """`SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)` -> `long sys_kill(pid_t  pid, int  sig)`."""
     close = _matching_paren(data, match.end() - 1)
     if close < 0:
         return
     args_start = match.end()
     commas = _top_level_commas(data, args_start, close - 1)
-    prefix = b"compat_sys_" if match.group(1).startswith(b"COMPAT") else b"sys_"
     name_start = args_start + len(data[args_start:]) - len(data[args_start:].lstrip())
     if not commas:  # SYSCALL_DEFINE0(name): no room for "(" after the name, so shift it left
         name = data[name_start : close - 1].strip()
@@ -279,6 +280,8 @@ def _rewrite_syscall(buf: bytearray, data: bytes, match: re.Match[bytes]) -> Non
         buf[match.start() : close] = text.rjust(close - match.start())
         return
     # The name keeps its column: "long" and the prefix fill the room the macro name left.
+    if name_start - match.start() < len(b"long ") + len(prefix):
+        return
     buf[match.start() : name_start] = b"long" + b" " * (name_start - match.start() - 4 - len(prefix)) + prefix
     buf[commas[0]] = ord("(")
     for type_comma in commas[1::2]:  # the comma between each argument's type and its name

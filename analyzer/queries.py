@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import tree_sitter
 
 from analyzer import resources
-from analyzer.errors import QueryError
+from analyzer.errors import QueryError, UsageError
 from analyzer.parse import C_LANGUAGE
 
 FIELD_CAPTURES = frozenset({"ident", "operand", "value"})
@@ -21,7 +21,7 @@ PLACEHOLDER = '"@TRACKED@"'
 def check_identifiers(idents: tuple[str, ...]) -> None:
     """Refuse anything that is not a C identifier before it reaches a query or git."""
     if bad := [ident for ident in idents if not IDENTIFIER.match(ident)]:
-        raise QueryError(f"not a C identifier: {bad[0]!r}")
+        raise UsageError(f"not a C identifier: {bad[0]!r}")
 
 
 @functools.cache

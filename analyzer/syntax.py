@@ -35,6 +35,8 @@ _CONSTRUCTS = {
     "assignment_expression": ("assignment", None),
     "return_statement": ("return", None),
     "init_declarator": ("initializer", None),
+    "initializer_pair": ("initializer", None),
+    "function_declarator": ("declaration", "declarator"),
 }
 _HEADED = frozenset({"if_statement", "while_statement", "for_statement", "switch_statement"})
 _SPACE_INSIDE_BRACKETS = re.compile(r"(?<=[(\[])\s+|\s+(?=[)\]])")
@@ -172,6 +174,16 @@ def strip_parens(text: str) -> str:
         if depth == 0 and i < len(text) - 1:
             return text
     return text[1:-1]
+
+
+def sole_return_value(body: Node | None) -> Node | None:
+    """The expression a function body returns when the body is that one return statement."""
+    if body is None:
+        return None
+    statements = [c for c in body.named_children if c.type != "comment"]
+    if len(statements) != 1 or statements[0].type != "return_statement":
+        return None
+    return next((c for c in statements[0].named_children if c.type != "comment"), None)
 
 
 def first_statement(branch: Node | None) -> Node | None:

@@ -262,3 +262,81 @@ def test_nested_conditionals_give_innermost_first_conditions() -> None:
 def test_a_masked_value_assigned_to_a_variable_is_a_test() -> None:
     (site,) = analyze("void f(void)\n{\n\tbool k = t->signal->flags & SIGNAL_UNKILLABLE;\n}\n").sites
     assert (site.kind.value, site.construct) == ("test", "initializer")
+
+
+def test_definition_macros_from_the_table_name_the_function() -> None:
+    assert sites_in("""\
+        BPF_CALL_3(bpf_probe_write, void __user *, dst, const void *, src, u32, size)
+        {
+            if (current->signal->flags & SIGNAL_UNKILLABLE)
+                return -EPERM;
+            return 0;
+        }
+        """) == [(3, "test", "bpf_probe_write")]
+
+
+def test_a_function_named_like_a_macro_is_warned_about() -> None:
+    result = analyze("""\
+        DEFINE_HANDLER_2(on_kill, int, sig)
+        {
+            if (current->signal->flags & SIGNAL_UNKILLABLE)
+                return;
+        }
+        """)
+    assert [s.function for s in result.sites] == ["DEFINE_HANDLER_2"]
+    assert result.warnings == [
+        "t.c:3:34: function named DEFINE_HANDLER_2 looks like a definition macro; the real name may differ"
+    ]
+
+
+def test_binary_file_occurrences_are_counted_and_warned_about() -> None:
+    result = analyze_file("x.c", "b", b"int f(void)\n{\n\treturn x->flags & SIGNAL_UNKILLABLE;\n}\n\0\0bin", (FLAG,))
+    assert [o.accounted_as for o in result.occurrences] == [Accounting.BINARY]
+    assert result.sites == [] and result.warnings == [
+        "x.c: binary file mentions SIGNAL_UNKILLABLE: 1 occurrence(s) not analysed"
+    ]
+
+
+def test_predicate_definition_call_and_prototype() -> None:
+    result = analyze(
+        """\
+        extern int is_container_init(struct task_struct *tsk);
+
+        static inline bool is_global_init(struct task_struct *tsk)
+        {
+            return task_tgid_nr(tsk) == 1;
+        }
+
+        static void oom(struct task_struct *p)
+        {
+            if (is_global_init(p) || is_container_init(p))
+                return;
+        }
+        """,
+        tracked=("is_global_init", "is_container_init"),
+    )
+    assert [(s.ident, s.kind.value, s.function, s.construct, s.value) for s in result.sites] == [
+        ("is_container_init", "other", None, "declaration", None),
+        ("is_global_init", "define", "is_global_init", "function definition", "task_tgid_nr(tsk) == 1"),
+        ("is_global_init", "call", "oom", "if", None),
+        ("is_container_init", "call", "oom", "if", None),
+    ]
+    assert result.sites[2].normalized == "if (is_global_init(p) || is_container_init(p))"
+    assert result.sites[2].guarded == "return;"
+
+
+def test_macro_parameters_are_not_mask_partners() -> None:
+    (site,) = analyze("#define PROTECT(a) ((a) | SIGNAL_UNKILLABLE | SIGNAL_STOP)\n", path="s.h").sites
+    assert site.combined_with == ("SIGNAL_STOP",)
+
+
+def test_a_site_in_a_long_initializer_shows_its_own_line() -> None:
+    fields = "".join(f"\t.field{i} = {i},\n" for i in range(20))
+    source = f"struct signal_struct init_signals = {{\n{fields}\t.flags = SIGNAL_UNKILLABLE,\n{fields}}};\n"
+    (site,) = analyze(source).sites
+    assert (site.construct, site.normalized) == ("initializer", ".flags = SIGNAL_UNKILLABLE,")
+
+
+def test_a_site_inside_a_parse_error_is_warned_about() -> None:
+    result = analyze("void f(void)\n{\n\tif (x & SIGNAL_UNKILLABLE))) y();\n}\n")
+    assert any("could not read" in warning for warning in result.warnings)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import resources
-from analyzer.errors import QueryError
+from analyzer.errors import UsageError
 from analyzer.extract.kernel import analyze_file
 from analyzer.queries import ANCHOR_PREFIXES, FIELD_CAPTURES, load_query
 from tests.conftest import FIXTURES
@@ -37,7 +37,7 @@ def test_every_query_and_capture_is_documented(name: str) -> None:
 
 @pytest.mark.parametrize("bad", ['X" "Y', "1abc", "a-b", ""])
 def test_tracked_names_must_be_c_identifiers(bad: str) -> None:
-    with pytest.raises(QueryError, match="not a C identifier"):
+    with pytest.raises(UsageError, match="not a C identifier"):
         load_query("kernel/sites", (bad,))
 
 

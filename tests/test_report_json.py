@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,25 @@ def test_interrupted_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path, 
         json_report.write_text("new report\n", target)
     assert target.read_text() == "previous report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_write_keeps_permissions_symlinks_and_devices(tmp_path: Path) -> None:
+    target = tmp_path / "keep.json"
+    target.write_text("old\n")
+    target.chmod(0o644)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    json_report.write_text("new\n", link)
+    assert link.is_symlink() and target.read_text() == "new\n" and (target.stat().st_mode & 0o777) == 0o644
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    json_report.write_text("into the pipe\n", fifo)
+    assert os.read(reader, 100) == b"into the pipe\n" and stat.S_ISFIFO(fifo.stat().st_mode)
+    os.close(reader)
+
+
+def test_a_directory_is_no_output_file(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=f"^{tmp_path}: is a directory$"):
+        json_report.write_text("x", tmp_path)
+    assert list(tmp_path.iterdir()) == []

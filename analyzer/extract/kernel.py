@@ -19,7 +19,10 @@ from analyzer.sources import is_c_source, word_pattern
 # Prefix that turns a macro body into a function body the grammar can classify.
 _FRAGMENT_HEAD = b"void __siganalyze_macro(void) {\n"
 _NEWLINE = re.compile(b"\n")
+_MAX_STATEMENT_LINES = 8  # longer statements are shown by the site's own line
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")  # DEFINE_HANDLER_2: a macro the table lacks
 _HEADED_CONSTRUCTS = frozenset({"if", "while", "for", "switch", "do-while"})
+_GUARDING = frozenset({"if", "while", "for", "do-while", "ternary"})  # a site in their condition guards
 
 
 Selection = tuple[tuple[int, int], ...]  # (conditional, branch) choices of one parse variant
@@ -42,7 +45,7 @@ class _Parsed:
     text: bytes
     tree: tree_sitter.Tree
     idents: dict[int, Node]
-    define_values: dict[int, Node | None]
+    definitions: dict[int, tuple[Node, Node | None]]  # name offset -> (definition, #define value)
     kinds: dict[tuple[int, int], SiteKind]
 
 
@@ -51,9 +54,13 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
     result = FileResult()
     hits = [(m.start(), m.group().decode()) for m in word_pattern(tracked).finditer(data)]
     lines = _Lines(path, data)
-    if not is_c_source(path):
-        result.occurrences = [Occurrence(ident, lines.location(off), Accounting.NOT_C) for off, ident in hits]
+    binary = b"\0" in data
+    if binary or not is_c_source(path):
+        category = Accounting.BINARY if binary else Accounting.NOT_C
+        result.occurrences = [Occurrence(ident, lines.location(off), category) for off, ident in hits]
         result.stat = FileStat(path, blob, parsed=False, occurrences=len(hits))
+        if binary and hits:
+            result.warnings.append(f"{path}: binary file mentions {hits[0][1]}: {len(hits)} occurrence(s) not analysed")
         return result
 
     layout = preprocess.lex(data)
@@ -127,13 +134,16 @@ def _parse_variant(text: bytes, tracked: tuple[str, ...]) -> _Parsed:
     tree = parse.parse(text)
     root = tree.root_node
     idents = {m["ident"].start_byte: m["ident"] for m in iter_matches(load_query("kernel/sites", tracked), root)}
-    defines = {m["ident"].start_byte: m.get("value") for m in iter_matches(load_query("kernel/defines", tracked), root)}
-    return _Parsed(text, tree, idents, defines, _kind_spans(root))
+    definitions = {
+        m["ident"].start_byte: (m[anchor_of(m)], m.get("value"))
+        for m in iter_matches(load_query("kernel/defines", tracked), root)
+    }
+    return _Parsed(text, tree, idents, definitions, _kind_spans(root))
 
 
 # When one node is the operand of two constructs, e.g. `x = flags & FLAG` (the right side of
 # an assignment and a mask test at once), reading the flag is what the site does.
-_KIND_PRIORITY = {SiteKind.SET: 0, SiteKind.CLEAR: 1, SiteKind.TEST: 2}
+_KIND_PRIORITY = {SiteKind.SET: 0, SiteKind.CLEAR: 1, SiteKind.TEST: 2, SiteKind.CALL: 3}
 
 
 def _kind_spans(root: Node) -> dict[tuple[int, int], SiteKind]:
@@ -168,30 +178,19 @@ def _site(
     """Build the Site of a code identifier."""
     comments = layout.comments
     conditions = layout.conditions_at(node.start_byte)
-    if node.start_byte in variant.define_values:
-        definition = node.parent
-        assert definition is not None
-        value = variant.define_values[node.start_byte]
-        end = value.end_byte if value is not None else node.end_byte
-        return Site(
-            ident,
-            SiteKind.DEFINE,
-            location,
-            ident,
-            "macro",
-            "define",
-            syntax.text_of(data, definition.start_byte, end),
-            syntax.normalize(data, (definition.start_byte, end), comments),
-            value=syntax.normalize(data, value, comments) if value is not None else None,
-            preproc=conditions,
-        )
+    if node.start_byte in variant.definitions:
+        return _definition_site(node, ident, location, data, layout, *variant.definitions[node.start_byte])
     kind = _kind_at(variant.kinds, node)
     construct, construct_node = syntax.construct_of(node)
     statement = construct_node if construct in _HEADED_CONSTRUCTS and construct_node else syntax.statement_of(node)
     span = syntax.header_span(statement)
+    if data.count(b"\n", *span) > _MAX_STATEMENT_LINES:  # e.g. a whole struct initializer
+        span = _line_span(data, node.start_byte)
+    if statement.has_error or any(parent.type == "ERROR" for parent in syntax.ancestors(node)):
+        result.warnings.append(f"{location}: site lies in a region the parser could not read; kind may be wrong")
     function, attributed_by = _attribute(node, location, variant, result)
     guarded = None
-    if kind is SiteKind.TEST and (target := syntax.guarded_by(construct_node)) is not None:
+    if construct in _GUARDING and (target := syntax.guarded_by(construct_node)) is not None:
         guarded = syntax.normalize(data, syntax.header_span(target), comments)
     return Site(
         ident,
@@ -209,18 +208,58 @@ def _site(
     )
 
 
+def _definition_site(
+    node: Node,
+    ident: str,
+    location: Location,
+    data: bytes,
+    layout: preprocess.Layout,
+    definition: Node,
+    macro_value: Node | None,
+) -> Site:
+    """A `#define` of the name, or a function definition (a predicate: value is what it returns)."""
+    comments = layout.comments
+    if definition.type == "function_definition":
+        body = definition.child_by_field_name("body")
+        span = (definition.start_byte, body.start_byte if body is not None else definition.end_byte)
+        returned = syntax.sole_return_value(body)
+        value = syntax.normalize(data, returned, comments) if returned is not None else None
+        attributed_by, construct = "parser", "function definition"
+    else:
+        span = (definition.start_byte, macro_value.end_byte if macro_value is not None else node.end_byte)
+        value = syntax.normalize(data, macro_value, comments) if macro_value is not None else None
+        attributed_by, construct = "macro", "define"
+    return Site(
+        ident,
+        SiteKind.DEFINE,
+        location,
+        ident,
+        attributed_by,
+        construct,
+        syntax.text_of(data, *span),
+        syntax.normalize(data, span, comments),
+        value=value,
+        preproc=layout.conditions_at(node.start_byte),
+    )
+
+
 def _attribute(node: Node, location: Location, variant: _Parsed, result: FileResult) -> tuple[str | None, str]:
     """The enclosing function from the tree, checked against (or else taken from) its header."""
     annotations = frozenset(n.decode() for n in preprocess.macro_table().blank_call)
     by_header = syntax.function_from_header(variant.text, node.start_byte, annotations)
     by_parser = syntax.function_name(node)
-    if by_parser is None:
-        if by_header is None and _expects_function(node):
-            result.warnings.append(f"{location}: site has no enclosing function")
-        return by_header, "header" if by_header else "none"
-    if by_header is not None and by_header != by_parser:
+    if by_parser is not None and by_header is not None and by_header != by_parser:
         result.warnings.append(f"{location}: parser says function {by_parser}, its header says {by_header}")
-    return by_parser, "parser"
+    name, attributed_by = (by_parser, "parser") if by_parser is not None else (by_header, "header")
+    if name is None:
+        if _expects_function(node):
+            result.warnings.append(f"{location}: site has no enclosing function")
+        return None, "none"
+    if _MACRO_NAME.match(name):
+        result.warnings.append(
+            f"{location}: function named {name} looks like a definition macro; the real name may differ"
+        )
+    return name, attributed_by
 
 
 def _expects_function(node: Node) -> bool:
@@ -253,7 +292,9 @@ def _macro_body_site(
         leaf = fragment.root_node.descendant_for_byte_range(at, at + len(ident))
         if leaf is not None and leaf.type == "identifier":
             kind = _kind_at(_kind_spans(fragment.root_node), leaf)
-            partners = syntax.mask_partners(leaf)
+            parameters = macro.child_by_field_name("parameters")
+            names = {p.text for p in parameters.named_children} if parameters is not None else set()
+            partners = tuple(p for p in syntax.mask_partners(leaf) if p.encode() not in names)
     end = value.end_byte if value is not None else macro.end_byte
     span = (macro.start_byte, end)
     return Site(

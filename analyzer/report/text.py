@@ -51,7 +51,7 @@ def render_report(report: Report, color: bool = False) -> str:
         files = {s.location.path for s in sites}
         lines.append(style(f"{ident} in {describe_source(report.source)}", "1"))
         if report.occurrence_count(ident) == 0:
-            lines.append("  flag absent: no occurrence anywhere in this tree")
+            lines.append("  absent: no occurrence anywhere in this tree")
             lines.append("")
             continue
         lines.append(f"{len(sites)} sites in {len(files)} files")
@@ -63,7 +63,8 @@ def render_report(report: Report, color: bool = False) -> str:
                 for site in of_kind:
                     lines += _site_lines(site)
         lines.append("")
-    lines.append(_accounting_line(report))
+        lines.append(_accounting_line(report, ident))
+        lines.append("")
     lines += _parse_lines(report)
     return "\n".join(lines) + "\n"
 
@@ -91,19 +92,24 @@ def _context(site: Site) -> Iterable[str]:
         yield "only " + " < ".join(site.preproc)
 
 
-def _accounting_line(report: Report) -> str:
-    """How the text search's hits were accounted for."""
-    counts = report.accounting()
+def _accounting_line(report: Report, ident: str) -> str:
+    """How the text search's hits of `ident` were accounted for."""
+    counts = {category.value: 0 for category in Accounting}
+    for occ in report.occurrences:
+        if occ.ident == ident:
+            counts[occ.accounted_as.value] += 1
     labels = {
         Accounting.SITE: "sites",
         Accounting.COMMENT: "in comments",
         Accounting.STRING: "in strings",
         Accounting.INACTIVE: "in #if 0",
         Accounting.NOT_C: "in non-C files",
+        Accounting.BINARY: "in binary files",
         Accounting.UNACCOUNTED: "UNACCOUNTED",
     }
     parts = [f"{counts[c.value]} {labels[c]}" for c in Accounting if counts[c.value]]
-    return f"Occurrences found by text search: {len(report.occurrences)}" + (f" = {' + '.join(parts)}" if parts else "")
+    total = sum(counts.values())
+    return f"{ident}: {total} occurrences found by text search" + (f" = {' + '.join(parts)}" if parts else "")
 
 
 def _parse_lines(report: Report) -> list[str]:
@@ -126,9 +132,9 @@ def render_diff(result: ReportDiff, color: bool = False) -> str:
         new_n = sum(1 for c in rows if c.new)
         lines.append(style(ident, "1") + f": {old_n} sites -> {new_n} sites")
         if ident in result.absent_in_old:
-            lines.append(f"  flag absent in {result.old.label}: every site below is new")
+            lines.append(f"  absent in OLD ({result.old.label}): no occurrence at all; every site below is new")
         if ident in result.absent_in_new:
-            lines.append(f"  flag absent in {result.new.label}: every site below is gone")
+            lines.append(f"  absent in NEW ({result.new.label}): no occurrence at all; every site below is gone")
         counts = ", ".join(f"{sum(1 for c in rows if c.status is s)} {s.value}" for s in Status)
         lines.append(f"  {counts}")
         for kind in _KIND_ORDER:
@@ -138,6 +144,10 @@ def render_diff(result: ReportDiff, color: bool = False) -> str:
                 lines.append(style(kind.value, "1"))
                 for change in of_kind:
                     lines += _change_lines(change, style)
+    for side, names in (("OLD", result.untracked_in_old), ("NEW", result.untracked_in_new)):
+        label = result.old.label if side == "OLD" else result.new.label
+        for ident in names:
+            lines += ["", f"{ident}: not tracked in {side} ({label}), not compared"]
     return "\n".join(lines) + "\n"
 
 

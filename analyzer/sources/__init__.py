@@ -53,6 +53,8 @@ def open_source(spec: str, repo: str | None = None) -> Source:
         from analyzer.sources.directory import DirectorySource
 
         return DirectorySource(path)
+    if path.is_file():
+        raise SourceError(f"{spec}: not a directory or a source tarball ({', '.join(TARBALL_SUFFIXES)})")
     from analyzer.sources.git import GitSource, open_repo
 
     return GitSource(open_repo(repo), spec)

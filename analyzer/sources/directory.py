@@ -30,7 +30,7 @@ class DirectorySource:
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
         """Map each file that mentions a word of `idents` to the sha256 of its content."""
-        args = ["git", "grep", "--no-index", "-l", "-w", "-I"]
+        args = ["git", "grep", "--no-index", "-l", "-w"]  # no -I: binaries are accounted for
         for ident in idents:
             args += ["-e", ident]
         proc = subprocess.run([*args, "--", "."], cwd=self.root, capture_output=True, check=False)

@@ -38,29 +38,18 @@ def open_repo(path: str | None) -> git.Repo:
 
 
 class GitSource:
-    """One commit of a repository."""
+    """One commit (or tagged tree) of a repository."""
 
     def __init__(self, repo: git.Repo, ref: str) -> None:
         if ref.startswith("-"):
             raise SourceError(f"{ref!r} looks like an option, not a ref")
         self.repo = repo
         self.git_dir = str(repo.git_dir)
-        try:
-            commit = repo.commit(ref)
-        except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError):
-            raise SourceError(
-                f"{ref!r} is not a ref or commit in {self.git_dir}", hint=_closest_tags(repo, ref)
-            ) from None
-        self.commit = commit.hexsha
+        commit, tree = _resolve(repo, ref, self.git_dir)
+        self.treeish = commit or tree  # what git grep and cat-file read
         self._candidates: dict[str, str] | None = None
         self.info = SourceInfo(
-            kind="git",
-            spec=ref,
-            repo=self.git_dir,
-            ref=ref,
-            commit=commit.hexsha,
-            tree=commit.tree.hexsha,
-            release=_kernel_release(self),
+            kind="git", spec=ref, repo=self.git_dir, ref=ref, commit=commit, tree=tree, release=_kernel_release(self)
         )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
@@ -72,27 +61,43 @@ class GitSource:
 
     def read(self, path: str) -> bytes:
         """Return the bytes of `path` at this commit."""
-        return read_blobs(self.git_dir, [f"{self.commit}:{path}"])[0]
+        return read_blobs(self.git_dir, [f"{self.treeish}:{path}"])[0]
 
     def read_many(self, paths: Sequence[str]) -> list[bytes]:
         """Return the bytes of `paths` at this commit, through one `git cat-file --batch`."""
-        return read_blobs(self.git_dir, [f"{self.commit}:{p}" for p in paths])
+        return read_blobs(self.git_dir, [f"{self.treeish}:{p}" for p in paths])
+
+
+def _resolve(repo: git.Repo, ref: str, git_dir: str) -> tuple[str | None, str]:
+    """(commit, tree) a ref names; annotated tags are peeled, and a tag may name a bare tree."""
+    try:
+        target = repo.rev_parse(ref)
+        while isinstance(target, git.TagObject):
+            target = target.object
+    except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError):
+        raise SourceError(f"{ref!r} is not a ref or commit in {git_dir}", hint=_closest_tags(repo, ref)) from None
+    if isinstance(target, git.Commit):
+        return target.hexsha, target.tree.hexsha
+    if isinstance(target, git.Tree):  # e.g. v2.6.11, tagged before git had its history
+        return None, target.hexsha
+    raise SourceError(f"{ref!r} names a {target.type}, not a commit or tree, in {git_dir}")
 
 
 def prefetch_candidates(sources: Sequence[GitSource], idents: Sequence[str]) -> None:
     """Find candidate files of several commits of one repo with a single `git grep`."""
-    by_commit = {s.commit: s for s in sources}
-    args = ["git", "--git-dir", sources[0].git_dir, "grep", "-l", "-w", "-I"]
+    by_treeish = {s.treeish: s for s in sources}
+    # No -I: a binary file that mentions an identifier must be accounted for, not skipped.
+    args = ["git", "--git-dir", sources[0].git_dir, "grep", "-l", "-w"]
     for ident in idents:
         args += ["-e", ident]
-    out = _run(args + list(by_commit) + ["--"], ok_codes=(0, 1))
-    found: dict[str, list[str]] = {commit: [] for commit in by_commit}
+    out = _run([*args, *by_treeish, "--"], ok_codes=(0, 1))
+    found: dict[str, list[str]] = {treeish: [] for treeish in by_treeish}
     for line in out.decode("utf-8", "surrogateescape").splitlines():
-        commit, _, path = line.partition(":")
-        found[commit].append(path)
-    for commit, paths in found.items():
-        blobs = _blob_ids(sources[0].git_dir, commit, paths)
-        by_commit[commit]._candidates = dict(zip(paths, blobs, strict=True))
+        treeish, _, path = line.partition(":")
+        found[treeish].append(path)
+    for treeish, paths in found.items():
+        blobs = _blob_ids(sources[0].git_dir, treeish, paths)
+        by_treeish[treeish]._candidates = dict(zip(paths, blobs, strict=True))
 
 
 def read_blobs(git_dir: str, object_names: Sequence[str]) -> list[bytes]:
@@ -140,13 +145,22 @@ def _run(args: list[str], stdin: str | None = None, ok_codes: tuple[int, ...] = 
 def _closest_tags(repo: git.Repo, ref: str) -> str | None:
     """A hint naming the tags that look most like `ref`."""
     names = [tag.name for tag in repo.tags]
-    close = difflib.get_close_matches(ref, names, n=5, cutoff=0.5)
+    # Releases extending what was typed first (v6.1 -> v6.1.176), then look-alikes.
+    extending = sorted((n for n in names if n.startswith((f"{ref}.", f"{ref}-"))), key=_version_key)[-3:]
+    close = extending + [n for n in difflib.get_close_matches(ref, names, n=5, cutoff=0.5) if n not in extending]
+    close = close[:5]
     if close:
         similarity = {name: difflib.SequenceMatcher(None, ref, name).ratio() for name in close}
-        return "closest tags: " + ", ".join(sorted(close, key=lambda name: (-similarity[name], name)))
+        ranked = extending + sorted(close[len(extending) :], key=lambda name: (-similarity[name], name))
+        return "closest tags: " + ", ".join(ranked)
     if names:
         return f"the repo has {len(names)} tags, e.g. " + ", ".join(sorted(names)[-3:])
     return "the repo has no tags"
+
+
+def _version_key(name: str) -> list[tuple[int, int | str]]:
+    """Sort key that orders v2.6.9 before v2.6.10."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.-]", name)]
 
 
 def _kernel_release(source: GitSource) -> str | None:

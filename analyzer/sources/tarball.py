@@ -69,7 +69,7 @@ class TarballSource:
                     if relative == "Makefile":
                         makefile = data
                     # A plain substring test first: far faster than the word regex on 1 GB.
-                    if any(lit in data for lit in literals) and pattern.search(data) and b"\0" not in data[:8000]:
+                    if any(lit in data for lit in literals) and pattern.search(data):
                         files[relative] = data
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise SourceError(f"{self.path}: cannot read tarball: {exc}") from None

@@ -5,6 +5,7 @@
 ;   sig->flags |= SIGNAL_UNKILLABLE;            set
 ;   t->signal->flags &= ~SIGNAL_UNKILLABLE;     clear
 ;   if (unlikely(f & SIGNAL_UNKILLABLE))        test
+;   if (is_global_init(t))                      call
 
 ; Section: set. `flags |= FLAG`, `flags |= A | FLAG`, `flags = FLAG`
 
@@ -51,3 +52,8 @@
 
 (conditional_expression
   condition: (_) @operand) @kind.test
+
+; Section: call. The tracked name is the function called: `if (is_global_init(t))`
+
+(call_expression
+  function: (identifier) @operand) @kind.call

@@ -12,8 +12,10 @@ from analyzer import resources
 from analyzer.errors import QueryError, UsageError
 from analyzer.parse import C_LANGUAGE
 
-FIELD_CAPTURES = frozenset({"ident", "operand", "value"})
-ANCHOR_PREFIXES = ("kind.",)
+# The capture vocabulary (queries/README.md): field captures fill the dataclass field of the
+# same name; anchor captures name what a match means.
+FIELD_CAPTURES = frozenset({"ident", "operand", "value", "name", "callee", "variable", "term", "signal", "handler"})
+ANCHOR_PREFIXES = ("kind.", "def.", "call.", "assign.")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PLACEHOLDER = '"@TRACKED@"'
 

@@ -47,17 +47,17 @@ class GitSource:
         self.git_dir = str(repo.git_dir)
         commit, tree = _resolve(repo, ref, self.git_dir)
         self.treeish = commit or tree  # what git grep and cat-file read
-        self._candidates: dict[str, str] | None = None
+        self._candidates: dict[tuple[str, ...], dict[str, str]] = {}  # per searched name set
         self.info = SourceInfo(
             kind="git", spec=ref, repo=self.git_dir, ref=ref, commit=commit, tree=tree, release=_kernel_release(self)
         )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
         """Map each file that mentions a word of `idents` to its blob id (one `git grep`)."""
-        if self._candidates is None:
-            prefetch_candidates([self], idents)
-        assert self._candidates is not None
-        return self._candidates
+        key = tuple(idents)
+        if key not in self._candidates:
+            prefetch_candidates([self], key)
+        return self._candidates[key]
 
     def read(self, path: str) -> bytes:
         """Return the bytes of `path` at this commit."""
@@ -97,7 +97,7 @@ def prefetch_candidates(sources: Sequence[GitSource], idents: Sequence[str]) -> 
         found[treeish].append(path)
     for treeish, paths in found.items():
         blobs = _blob_ids(sources[0].git_dir, treeish, paths)
-        by_treeish[treeish]._candidates = dict(zip(paths, blobs, strict=True))
+        by_treeish[treeish]._candidates[tuple(idents)] = dict(zip(paths, blobs, strict=True))
 
 
 def read_blobs(git_dir: str, object_names: Sequence[str]) -> list[bytes]:

@@ -24,15 +24,17 @@ class TarballSource:
         self.path = path.resolve()
         if not self.path.is_file():
             raise SourceError(f"{path}: no such file")
-        self._files: dict[str, bytes] = {}
-        self._scanned_for: tuple[str, ...] | None = None
+        self._files: dict[str, bytes] = {}  # every member any search kept, by path
+        self._hits: dict[tuple[str, ...], list[str]] = {}  # paths per searched name set
         self.skipped: list[str] = []  # unsafe member names, reported rather than read
         self.info = SourceInfo(kind="tarball", spec=str(path), path=str(self.path), content_hash=_sha256(self.path))
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
         """Map each member that mentions a word of `idents` to the sha256 of its content."""
-        self._scan(tuple(idents))
-        return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(self._files.items())}
+        key = tuple(idents)
+        if key not in self._hits:
+            self._scan(key)
+        return {path: hashlib.sha256(self._files[path]).hexdigest() for path in sorted(self._hits[key])}
 
     def read(self, path: str) -> bytes:
         """Return the bytes of a candidate member, or of the top Makefile."""
@@ -43,8 +45,6 @@ class TarballSource:
 
     def _scan(self, idents: tuple[str, ...]) -> None:
         """Stream every member once, keeping those that mention `idents` (and the Makefile)."""
-        if self._scanned_for == idents:
-            return
         pattern = word_pattern(idents)
         literals = [ident.encode() for ident in idents]
         files: dict[str, bytes] = {}
@@ -73,8 +73,8 @@ class TarballSource:
                         files[relative] = data
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise SourceError(f"{self.path}: cannot read tarball: {exc}") from None
-        self._files = files
-        self._scanned_for = idents
+        self._files.update(files)
+        self._hits[idents] = list(files)
         if makefile is not None:
             self.info = _with_release(self.info, kernel_release_of(makefile))
 

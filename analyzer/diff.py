@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import enum
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from analyzer.model import Report, Site, SourceInfo
-
-
-class Status(enum.StrEnum):
-    """What happened to a site between two releases."""
-
-    UNCHANGED = "unchanged"
-    MOVED = "moved"  # same expression, other function or file (covers renames)
-    CHANGED = "changed"  # same function, other expression or context
-    ADDED = "added"
-    REMOVED = "removed"
+from analyzer.factdiff import FactChange, diff_facts
+from analyzer.model import Report, Site, SourceInfo, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +37,7 @@ class ReportDiff:
     # listed, never reported as added or removed.
     untracked_in_old: tuple[str, ...] = ()
     untracked_in_new: tuple[str, ...] = ()
+    fact_changes: tuple[FactChange, ...] = ()  # signal classes, force decision, kill path
 
     def count(self, status: Status) -> int:
         """How many rows have `status`."""
@@ -55,7 +46,8 @@ class ReportDiff:
     @property
     def logic_changed(self) -> bool:
         """True when anything but unchanged rows exist."""
-        return any(change.status is not Status.UNCHANGED for change in self.changes)
+        rows: tuple[SiteChange | FactChange, ...] = (*self.changes, *self.fact_changes)
+        return any(change.status is not Status.UNCHANGED for change in rows)
 
 
 _COMPARED = ("function", "path", "text", "guards", "guarded", "preproc")
@@ -107,6 +99,7 @@ def diff_reports(old: Report, new: Report) -> ReportDiff:
         absent_in_new=tuple(i for i in common if new.occurrence_count(i) == 0),
         untracked_in_old=tuple(i for i in new.tracked if i not in old.tracked),
         untracked_in_new=tuple(i for i in old.tracked if i not in new.tracked),
+        fact_changes=diff_facts(old, new),
     )
 
 
@@ -174,3 +167,6 @@ def _row_order(change: SiteChange) -> tuple[object, ...]:
     where = change.new or change.old
     assert where is not None
     return (change.ident, _KIND_ORDER.get(change.kind, 9), change.new is None, where.location)
+
+
+__all__ = ["FactChange", "ReportDiff", "SiteChange", "Status", "diff_reports", "differences"]

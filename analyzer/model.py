@@ -17,6 +17,16 @@ class SiteKind(enum.StrEnum):
     OTHER = "other"
 
 
+class Status(enum.StrEnum):
+    """What happened to a fact between two releases."""
+
+    UNCHANGED = "unchanged"
+    MOVED = "moved"  # same expression, other function or file (covers renames)
+    CHANGED = "changed"  # same function, other expression or context
+    ADDED = "added"
+    REMOVED = "removed"
+
+
 class Accounting(enum.StrEnum):
     """How one whole-word textual occurrence was explained."""
 
@@ -74,6 +84,56 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class ConditionalSignal:
+    """A mask term that holds only under a preprocessor condition (SIGEMT on some arches)."""
+
+    signal: str
+    condition: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignalMask:
+    """A signal class such as SIG_KERNEL_ONLY_MASK, resolved to signal names."""
+
+    name: str
+    location: Location
+    signals: tuple[str, ...]  # in signal-number order
+    conditional: tuple[ConditionalSignal, ...] = ()
+    unresolved: tuple[str, ...] = ()  # terms no definition could be found for
+
+
+@dataclass(frozen=True, slots=True)
+class ForceAssignment:
+    """An assignment deciding whether a signal to a namespace init is forced."""
+
+    variable: str  # `force`, or `from_ancestor_ns` in 2.6.x
+    value: str  # normalized right-hand side
+    function: str | None
+    location: Location
+    text: str  # the statement as written
+    guards: tuple[Guard, ...] = ()
+    preproc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One call on the kill path: `caller` calls `callee` at `location`."""
+
+    caller: str
+    callee: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class KillPath:
+    """The call chain from the kill system call to a function that tests the flag."""
+
+    target: str
+    hops: tuple[Hop, ...]
+    primary: bool  # the target decides that a signal is ignored (its test returns true)
+
+
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     """A whole-word textual hit of a tracked identifier and how it was explained."""
 
@@ -126,6 +186,9 @@ class Report:
     occurrences: tuple[Occurrence, ...]
     tool_version: str = ""
     warnings: tuple[str, ...] = field(default=())
+    masks: tuple[SignalMask, ...] = ()
+    force: tuple[ForceAssignment, ...] = ()
+    kill_paths: tuple[KillPath, ...] = ()
 
     def occurrence_count(self, ident: str) -> int:
         """How many whole-word textual hits of `ident` the text search found."""

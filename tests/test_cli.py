@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,9 @@ def test_json_output_is_valid_and_written_atomically(kernel_repo: Path, tmp_path
     assert code == 0 and out == ""
     data = json.loads(out_file.read_text())
     json_report.validate(data, "test")
-    assert data["schema"] == "siganalyze/report" and data["accounting"]["total"] == 16
+    flag_hits = [o for o in data["occurrences"] if o["ident"] == "SIGNAL_UNKILLABLE"]
+    assert data["schema"] == "siganalyze/report" and len(flag_hits) == 16
+    assert data["accounting"]["total"] == len(data["occurrences"])
     assert [p.name for p in out_file.parent.iterdir()] == ["r2.json"]  # no temp file left behind
 
 
@@ -48,7 +51,9 @@ def test_diff_accepts_a_saved_report(kernel_repo: Path, tmp_path: Path, capsys) 
     code, out, _ = run(capsys, "diff", str(saved), "v-r3", "--repo", str(kernel_repo), "--format", "json")
     data = json.loads(out)
     json_report.validate(data, "test")
-    assert code == 0 and data["summary"] == {"unchanged": 3, "moved": 4, "changed": 1, "added": 1, "removed": 2}
+    flag_rows = Counter(c["status"] for c in data["changes"] if c["ident"] == "SIGNAL_UNKILLABLE")
+    assert code == 0 and flag_rows == {"unchanged": 3, "moved": 4, "changed": 1, "added": 1, "removed": 2}
+    assert sum(data["summary"].values()) == len(data["changes"])
 
 
 def test_diff_text_shows_the_rename(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +93,7 @@ def test_ref_that_looks_like_an_option_is_refused(kernel_repo: Path, capsys) -> 
     [
         ("not-json.json", "not JSON"),
         ("other-schema.json", "$.schema: not a siganalyze report"),
-        ("future-version.json", "$.schema_version: 99, this siganalyze reads 1"),
+        ("future-version.json", "$.schema_version: 99, this siganalyze reads 2"),
         ("bad-site-kind.json", "$.sites[0].kind: 'toggle' is not one of"),
     ],
 )
@@ -135,7 +140,8 @@ def test_a_tag_naming_a_tree_is_read_as_that_tree(kernel_repo: Path, capsys) -> 
     repo.create_tag("v-tree", ref=repo.commit("v-r2").tree.hexsha, message="a tree, as v2.6.11 is")
     code, out, _ = run(capsys, "scan", "v-tree", "--repo", str(kernel_repo), "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["source"]["commit"] is None and len(data["sites"]) == 10
+    flag_sites = [site for site in data["sites"] if site["ident"] == "SIGNAL_UNKILLABLE"]
+    assert code == 0 and data["source"]["commit"] is None and len(flag_sites) == 10
 
 
 def test_hint_prefers_releases_extending_the_typed_name(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from analyzer.scan import scan_many
 from analyzer.sources import open_source
 from tests.conftest import FIXTURES
 
+FLAG_ONLY = ("SIGNAL_UNKILLABLE",)
 R2_SITES = [
     ("include/linux/sched.h", 35, "define", "SIGNAL_UNKILLABLE"),
     ("include/linux/sched.h", 38, "other", "SIGNAL_PROTECTED_MASK"),
@@ -27,7 +28,7 @@ R2_SITES = [
 
 
 def scan_ref(repo: Path, ref: str):  # type: ignore[no-untyped-def]
-    (report,) = scan_many([open_source(ref, str(repo))])
+    (report,) = scan_many([open_source(ref, str(repo))], FLAG_ONLY)
     return report
 
 
@@ -61,7 +62,7 @@ def test_source_identity_is_recorded(kernel_repo: Path) -> None:
 
 
 def test_release_without_the_flag_is_absent_not_an_error(kernel_repo: Path) -> None:
-    old, new = scan_many([open_source(r, str(kernel_repo)) for r in ("v-r1", "v-r2")])
+    old, new = scan_many([open_source(r, str(kernel_repo)) for r in ("v-r1", "v-r2")], FLAG_ONLY)
     assert old.sites == () and old.occurrence_count("SIGNAL_UNKILLABLE") == 0
     result = diff_reports(old, new)
     assert result.absent_in_old == ("SIGNAL_UNKILLABLE",)
@@ -69,7 +70,7 @@ def test_release_without_the_flag_is_absent_not_an_error(kernel_repo: Path) -> N
 
 
 def test_diff_matches_by_meaning(kernel_repo: Path) -> None:
-    old, new = scan_many([open_source(r, str(kernel_repo)) for r in ("v-r2", "v-r3")])
+    old, new = scan_many([open_source(r, str(kernel_repo)) for r in ("v-r2", "v-r3")], FLAG_ONLY)
     rows = {
         (c.status.value, c.kind, c.old.function if c.old else None, c.new.function if c.new else None)
         for c in diff_reports(old, new).changes

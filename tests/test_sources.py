@@ -17,7 +17,7 @@ from tests.conftest import FIXTURES
 
 
 def site_rows(spec: str, repo: str | None = None) -> list[tuple[str, int, str, str | None]]:
-    (report,) = scan_many([open_source(spec, repo)])
+    (report,) = scan_many([open_source(spec, repo)], ("SIGNAL_UNKILLABLE",))
     return [(s.location.path, s.location.line, s.kind.value, s.function) for s in report.sites]
 
 

@@ -12,7 +12,10 @@ import tree_sitter
 from tree_sitter import Node
 
 from analyzer import parse, preprocess, syntax
-from analyzer.model import Accounting, FileStat, Location, Occurrence, Site, SiteKind
+from analyzer.extract.callgraph import calls_in
+from analyzer.extract.force import force_assignments
+from analyzer.extract.masks import masks_from_sites
+from analyzer.model import Accounting, FileStat, ForceAssignment, Hop, Location, Occurrence, SignalMask, Site, SiteKind
 from analyzer.queries import anchor_of, iter_matches, load_query
 from analyzer.sources import is_c_source, word_pattern
 
@@ -36,6 +39,9 @@ class FileResult:
     occurrences: list[Occurrence] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stat: FileStat | None = None
+    masks: list[SignalMask] = field(default_factory=list)
+    force: list[ForceAssignment] = field(default_factory=list)
+    calls: list[Hop] = field(default_factory=list)  # for the kill path
 
 
 @dataclass(slots=True)
@@ -78,6 +84,9 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
         result.occurrences.append(Occurrence(ident, location, accounted))
         if accounted is Accounting.UNACCOUNTED:
             result.warnings.append(f"{location}: occurrence of {ident} not accounted for")
+    result.masks = masks_from_sites(result.sites, data, layout)
+    result.force = force_assignments(default.tree, data, layout, lines.location)
+    result.calls = calls_in(default.tree, lines.location)
     errors, missing = parse.error_counts(default.tree)
     result.stat = FileStat(
         path, blob, parsed=True, parses=len(variants), error_nodes=errors, missing_nodes=missing, occurrences=len(hits)

@@ -18,14 +18,34 @@ import referencing
 from analyzer import __version__, resources
 from analyzer.diff import ReportDiff, SiteChange, Status
 from analyzer.errors import ReportError
-from analyzer.model import Accounting, FileStat, Guard, Location, Occurrence, Report, Site, SiteKind, SourceInfo
+from analyzer.factdiff import FAMILIES, Fact, FactChange
+from analyzer.model import (
+    Accounting,
+    ConditionalSignal,
+    FileStat,
+    ForceAssignment,
+    Guard,
+    Hop,
+    KillPath,
+    Location,
+    Occurrence,
+    Report,
+    SignalMask,
+    Site,
+    SiteKind,
+    SourceInfo,
+)
 
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
 # Bump for any change a reader of old reports would notice, and say why here.
 # 1: sites (kind, location, function, construct, text, guards, guarded, masks, preproc),
 #    per-file parse stats, and the accounting of every textual occurrence.
-SCHEMA_VERSION = 1
+# 2: site kind "call"; signal classes (masks), force decision and kill path in reports and
+#    diffs; accounting category "binary"; diffs list names only one side tracked.
+#    Version-1 files are refused with a hint to re-run the scan: their absent sections
+#    would read as facts that vanished.
+SCHEMA_VERSION = 2
 _SCHEMA_FILES = {REPORT_SCHEMA: "report.schema.json", DIFF_SCHEMA: "diff.schema.json"}
 
 
@@ -115,6 +135,16 @@ def to_json(obj: Report | ReportDiff) -> dict[str, Any]:
                 }
                 for c in obj.changes
             ],
+            "fact_changes": [
+                {
+                    "family": c.family,
+                    "status": c.status.value,
+                    "old": _fact(c.old) if c.old else None,
+                    "new": _fact(c.new) if c.new else None,
+                    "differences": list(c.differences),
+                }
+                for c in obj.fact_changes
+            ],
         }
     accounting: dict[str, int] = {"total": len(obj.occurrences), **obj.accounting()}
     return {
@@ -130,6 +160,9 @@ def to_json(obj: Report | ReportDiff) -> dict[str, Any]:
         ],
         "accounting": accounting,
         "warnings": list(obj.warnings),
+        "masks": [_fact(m) for m in obj.masks],
+        "force": [_fact(f) for f in obj.force],
+        "kill_paths": [_fact(k) for k in obj.kill_paths],
     }
 
 
@@ -145,6 +178,9 @@ def report_from_json(data: dict[str, Any]) -> Report:
         ),
         tool_version=data["tool_version"],
         warnings=tuple(data["warnings"]),
+        masks=tuple(_mask_from(m) for m in data["masks"]),
+        force=tuple(_force_from(f) for f in data["force"]),
+        kill_paths=tuple(_kill_path_from(k) for k in data["kill_paths"]),
     )
 
 
@@ -169,6 +205,16 @@ def diff_from_json(data: dict[str, Any]) -> ReportDiff:
         absent_in_new=tuple(data["absent_in_new"]),
         untracked_in_old=tuple(data["untracked_in_old"]),
         untracked_in_new=tuple(data["untracked_in_new"]),
+        fact_changes=tuple(
+            FactChange(
+                c["family"],
+                Status(c["status"]),
+                _FACT_READERS[c["family"]](c["old"]) if c["old"] else None,
+                _FACT_READERS[c["family"]](c["new"]) if c["new"] else None,
+                tuple(c["differences"]),
+            )
+            for c in data["fact_changes"]
+        ),
     )
 
 
@@ -276,3 +322,61 @@ def _site_from(data: dict[str, Any]) -> Site:
         value=data["value"],
         preproc=tuple(data["preproc"]),
     )
+
+
+def _fact(fact: Fact) -> dict[str, Any]:
+    """A mask, force assignment or kill path as JSON: locations flattened, like sites."""
+    if isinstance(fact, SignalMask):
+        return {
+            "name": fact.name,
+            **_position(fact.location),
+            "signals": list(fact.signals),
+            "conditional": [{"signal": c.signal, "condition": c.condition} for c in fact.conditional],
+            "unresolved": list(fact.unresolved),
+        }
+    if isinstance(fact, ForceAssignment):
+        return {
+            "variable": fact.variable,
+            "value": fact.value,
+            "function": fact.function,
+            **_position(fact.location),
+            "text": fact.text,
+            "guards": [{"condition": g.condition, "branch": g.branch} for g in fact.guards],
+            "preproc": list(fact.preproc),
+        }
+    return {
+        "target": fact.target,
+        "primary": fact.primary,
+        "hops": [{"caller": h.caller, "callee": h.callee, **_position(h.location)} for h in fact.hops],
+    }
+
+
+def _mask_from(data: dict[str, Any]) -> SignalMask:
+    return SignalMask(
+        data["name"],
+        _location_from(data),
+        tuple(data["signals"]),
+        tuple(ConditionalSignal(c["signal"], c["condition"]) for c in data["conditional"]),
+        tuple(data["unresolved"]),
+    )
+
+
+def _force_from(data: dict[str, Any]) -> ForceAssignment:
+    return ForceAssignment(
+        data["variable"],
+        data["value"],
+        data["function"],
+        _location_from(data),
+        data["text"],
+        tuple(Guard(g["condition"], g["branch"]) for g in data["guards"]),
+        tuple(data["preproc"]),
+    )
+
+
+def _kill_path_from(data: dict[str, Any]) -> KillPath:
+    hops = tuple(Hop(h["caller"], h["callee"], _location_from(h)) for h in data["hops"])
+    return KillPath(data["target"], hops, data["primary"])
+
+
+_FACT_READERS: dict[str, Any] = {"mask": _mask_from, "force": _force_from, "kill_path": _kill_path_from}
+assert set(_FACT_READERS) == {family.name for family in FAMILIES}

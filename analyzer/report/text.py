@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from analyzer.diff import ReportDiff, SiteChange, Status
-from analyzer.model import Accounting, Report, Site, SiteKind, SourceInfo
+from analyzer.factdiff import FAMILIES, FactChange, hop_changes
+from analyzer.model import (
+    Accounting,
+    ForceAssignment,
+    Guard,
+    KillPath,
+    Location,
+    Report,
+    SignalMask,
+    Site,
+    SiteKind,
+    SourceInfo,
+)
 
 _KIND_ORDER = list(SiteKind)
 _STATUS_COLOUR = {
@@ -65,8 +77,53 @@ def render_report(report: Report, color: bool = False) -> str:
         lines.append("")
         lines.append(_accounting_line(report, ident))
         lines.append("")
+    lines += _fact_sections(report, style)
     lines += _parse_lines(report)
     return "\n".join(lines) + "\n"
+
+
+def _place(location: Location) -> str:
+    return f"{location.path}:{location.line}"
+
+
+def _fact_sections(report: Report, style: _Style) -> list[str]:
+    """Signal classes, force decision and kill path, each under its family's title."""
+    lines = []
+    for family in FAMILIES:
+        facts = family.facts(report)
+        if not facts:
+            continue
+        lines.append(style(family.title, "1"))
+        for fact in facts:
+            lines += [f"  {line}" for line in describe_fact(fact)]
+        lines.append("")
+    return lines
+
+
+def describe_fact(fact: SignalMask | ForceAssignment | KillPath) -> list[str]:
+    """A fact in a few readable lines."""
+    if isinstance(fact, SignalMask):
+        lines = [f"{fact.name:<26} {_place(fact.location)}", f"    {' '.join(fact.signals)}"]
+        lines += [f"    + {c.signal} only {c.condition}" for c in fact.conditional]
+        lines += [f"    unresolved term: {term}" for term in fact.unresolved]
+        return lines
+    if isinstance(fact, ForceAssignment):
+        lines = [f"{_place(fact.location):<24} {fact.function}: {fact.variable} = {fact.value}"]
+        if fact.guards:
+            lines.append("    under: " + _guard_chain(fact.guards))
+        if fact.preproc:
+            lines.append("    only " + " < ".join(fact.preproc))
+        return lines
+    heading = "decides the signal is ignored" if fact.primary else "tests the flag"
+    lines = [f"kill(2) -> {fact.target} ({heading}), {len(fact.hops)} hops:"]
+    if fact.hops:
+        lines.append(f"    {fact.hops[0].caller}")
+    lines += [f"    -> {hop.callee:<28} called at {_place(hop.location)}" for hop in fact.hops]
+    return lines
+
+
+def _guard_chain(guards: Iterable[Guard]) -> str:
+    return " < ".join(f"if ({g.condition})" if g.branch == "then" else f"else of if ({g.condition})" for g in guards)
 
 
 def _site_lines(site: Site, prefix: str = "") -> list[str]:
@@ -81,9 +138,7 @@ def _site_lines(site: Site, prefix: str = "") -> list[str]:
 def _context(site: Site) -> Iterable[str]:
     """Guard chain, guarded statement, mask partners, preprocessor conditions."""
     if site.guards:
-        yield "under: " + " < ".join(
-            f"if ({g.condition})" if g.branch == "then" else f"else of if ({g.condition})" for g in site.guards
-        )
+        yield "under: " + _guard_chain(site.guards)
     if site.guarded:
         yield f"when true: {site.guarded}"
     if site.combined_with:
@@ -144,6 +199,13 @@ def render_diff(result: ReportDiff, color: bool = False) -> str:
                 lines.append(style(kind.value, "1"))
                 for change in of_kind:
                     lines += _change_lines(change, style)
+    for family in FAMILIES:
+        fact_rows = [c for c in result.fact_changes if c.family == family.name]
+        if fact_rows:
+            counts = ", ".join(f"{sum(1 for c in fact_rows if c.status is s)} {s.value}" for s in Status)
+            lines += ["", style(family.title, "1") + f": {counts}"]
+            for fact_change in fact_rows:
+                lines += _fact_change_lines(fact_change, style)
     for side, names in (("OLD", result.untracked_in_old), ("NEW", result.untracked_in_new)):
         label = result.old.label if side == "OLD" else result.new.label
         for ident in names:
@@ -172,6 +234,34 @@ def _change_lines(change: SiteChange, style: _Style) -> list[str]:
         sign = "-" if old else "+"
         lines.append(style(f"            {sign} {site.normalized}", "31" if old else "32"))
         lines += [f"              {line}" for line in _context(site)]
+    return lines
+
+
+def _fact_change_lines(change: FactChange, style: _Style) -> list[str]:
+    """One fact row: status, then the old and new fact, or what differs between them."""
+    status = style(f"{change.status.value:<9}", _STATUS_COLOUR[change.status])
+    old, new = change.old, change.new
+    if old is None or new is None:
+        fact = old or new
+        assert fact is not None
+        sign = "-" if old else "+"
+        body = describe_fact(fact)
+        return [f"  {status} {body[0]}"] + [
+            style(f"            {sign} {line.strip()}", "31" if old else "32") for line in body[1:]
+        ]
+    head = describe_fact(new)[0]
+    lines = [f"  {status} {head}"]
+    if isinstance(old, SignalMask) and isinstance(new, SignalMask):
+        gone = [s for s in old.signals if s not in new.signals]
+        came = [s for s in new.signals if s not in old.signals]
+        lines += [style(f"            - {s}", "31") for s in gone] + [style(f"            + {s}", "32") for s in came]
+        if old.location.path != new.location.path:
+            lines.append(f"            moved from {_place(old.location)}")
+    elif isinstance(old, KillPath) and isinstance(new, KillPath):
+        lines += [f"            {words}" for words in hop_changes(old, new)]
+    elif change.status is not Status.UNCHANGED:
+        lines += [style(f"            - {line.strip()}", "31") for line in describe_fact(old)]
+        lines += [style(f"            + {line.strip()}", "32") for line in describe_fact(new)]
     return lines
 
 

@@ -1,0 +1,86 @@
+"""Signal classes (SIG_KERNEL_*_MASK) resolved to signal names, conditional terms kept."""
+
+from __future__ import annotations
+
+import re
+
+from analyzer import preprocess
+from analyzer.model import ConditionalSignal, SignalMask, Site, SiteKind
+
+# `rt_sigmask(SIGKILL)`, `sigmask(SIGKILL)`, or a bare signal name.
+_SIGNAL_TERM = re.compile(r"^(?:(?:rt_)?sigmask\s*\(\s*(SIG\w+)\s*\)|(SIG[A-Z0-9]+))$")
+_DEFINE = rb"^[ \t]*#[ \t]*define[ \t]+%s\b[ \t]*((?:\\\n|[^\n])*)"
+
+
+def masks_from_sites(sites: list[Site], data: bytes, layout: preprocess.Layout) -> list[SignalMask]:
+    """Resolve every tracked define whose value is an OR of signal terms."""
+    masks = []
+    for site in sites:
+        if site.kind is not SiteKind.DEFINE or site.value is None or site.construct != "define":
+            continue
+        terms = _terms(site.value)
+        if not terms or not any(_SIGNAL_TERM.match(term) for term in terms):
+            continue
+        signals: list[str] = []
+        conditional: list[ConditionalSignal] = []
+        unresolved: list[str] = []
+        for term in terms:
+            _resolve(term, data, layout, set(site.preproc), signals, conditional, unresolved)
+        masks.append(SignalMask(site.ident, site.location, tuple(signals), tuple(conditional), tuple(unresolved)))
+    return masks
+
+
+def _terms(value: str) -> list[str]:
+    """`(A | B | C)` -> [A, B, C], line continuations and outer parentheses removed."""
+    body = " ".join(value.replace("\\", " ").split())
+    while body.startswith("(") and body.endswith(")") and _balanced(body[1:-1]):
+        body = body[1:-1].strip()
+    return [term.strip() for term in body.split("|") if term.strip()]
+
+
+def _balanced(text: str) -> bool:
+    """True when parentheses in `text` never close more than they opened."""
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _resolve(
+    term: str,
+    data: bytes,
+    layout: preprocess.Layout,
+    shared: set[str],
+    signals: list[str],
+    conditional: list[ConditionalSignal],
+    unresolved: list[str],
+) -> None:
+    """Add one term's signal, plain or under the #if conditions of its definitions."""
+    if match := _SIGNAL_TERM.match(term):
+        signals.append(match.group(1) or match.group(2))
+        return
+    if not re.fullmatch(r"\w+", term):
+        unresolved.append(term)
+        return
+    definitions = list(re.finditer(_DEFINE % re.escape(term.encode()), data, re.M))
+    if not definitions:
+        unresolved.append(term)
+        return
+    for definition in definitions:
+        value = " ".join(definition.group(1).decode("utf-8", "replace").replace("\\", " ").split())
+        value = value.split("/*")[0].strip()
+        if value == "0":
+            continue  # the configuration where the term adds nothing
+        inner = _SIGNAL_TERM.match(value)
+        if inner is None:
+            unresolved.append(term)
+            continue
+        signal = inner.group(1) or inner.group(2)
+        # Conditions around the mask's own define (e.g. #ifdef __KERNEL__) say nothing of the term.
+        conditions = [c for c in layout.conditions_at(definition.start()) if c not in shared]
+        if conditions:
+            conditional.append(ConditionalSignal(signal, " && ".join(reversed(conditions))))
+        else:
+            signals.append(signal)

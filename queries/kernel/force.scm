@@ -1,0 +1,17 @@
+; Assignments to the variable that decides whether a signal to a namespace init is forced:
+; `force` (3.x on), `from_ancestor_ns` (2.6.x).
+; Feeds: ForceAssignment (analyzer/model.py).
+; Examples (written for siganalyze):
+;   bool force = false;                               @assign.init
+;   force = !task_pid_nr_ns(current, ns);             @assign.set
+
+(init_declarator
+  declarator: (identifier) @variable
+  value: (_) @value
+  (#any-of? @variable "force" "from_ancestor_ns")) @assign.init
+
+(assignment_expression
+  left: (identifier) @variable
+  operator: "="
+  right: (_) @value
+  (#any-of? @variable "force" "from_ancestor_ns")) @assign.set

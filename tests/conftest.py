@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -11,7 +12,12 @@ import git
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-AUTHOR = git.Actor("siganalyze tests", "tests@siganalyze.invalid")
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "siganalyze tests",
+    "GIT_AUTHOR_EMAIL": "tests@siganalyze.invalid",
+    "GIT_COMMITTER_NAME": "siganalyze tests",
+    "GIT_COMMITTER_EMAIL": "tests@siganalyze.invalid",
+}
 
 
 def make_repo(tmp_path: Path, family: str, bare: bool = False) -> Path:
@@ -20,17 +26,23 @@ def make_repo(tmp_path: Path, family: str, bare: bool = False) -> Path:
     Commits use fixed identities and dates, so their SHAs are the same on every run.
     """
     work = tmp_path / f"{family}-work"
-    repo = git.Repo.init(work, initial_branch="main")
+    git.Repo.init(work, initial_branch="main")
     releases = sorted((FIXTURES / family).iterdir(), key=lambda p: int(p.name[1:]))
     for number, release in enumerate(releases, start=1):
         for child in work.iterdir():
             if child.name != ".git":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         shutil.copytree(release, work, dirs_exist_ok=True)
-        repo.git.add("--all")
         date = f"2020-01-{number:02d}T00:00:00+0000"
-        repo.index.commit(f"{release.name}", author=AUTHOR, committer=AUTHOR, author_date=date, commit_date=date)
-        repo.create_tag(f"v-{release.name}", message=f"release {release.name}")
+        env = {**IDENTITY, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        # The git command line, not GitPython's in-memory index: files rewritten within one
+        # second at the same size (SUBLEVEL = 25 -> 34) must not be taken as unchanged.
+        for args in (
+            ["add", "--all"],
+            ["commit", "-q", "-m", release.name],
+            ["tag", "-m", release.name, f"v-{release.name}"],
+        ):
+            subprocess.run(["git", *args], cwd=work, env={**os.environ, **env}, check=True)
     if not bare:
         return work
     target = tmp_path / f"{family}.git"

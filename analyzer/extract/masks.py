@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer import preprocess
+from analyzer import preprocess, syntax
 from analyzer.model import ConditionalSignal, SignalMask, Site, SiteKind
 
 # `rt_sigmask(SIGKILL)`, `sigmask(SIGKILL)`, or a bare signal name.
@@ -33,19 +33,9 @@ def masks_from_sites(sites: list[Site], data: bytes, layout: preprocess.Layout) 
 def _terms(value: str) -> list[str]:
     """`(A | B | C)` -> [A, B, C], line continuations and outer parentheses removed."""
     body = " ".join(value.replace("\\", " ").split())
-    while body.startswith("(") and body.endswith(")") and _balanced(body[1:-1]):
-        body = body[1:-1].strip()
+    while (inner := syntax.strip_parens(body).strip()) != body:
+        body = inner
     return [term.strip() for term in body.split("|") if term.strip()]
-
-
-def _balanced(text: str) -> bool:
-    """True when parentheses in `text` never close more than they opened."""
-    depth = 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _resolve(

@@ -12,10 +12,11 @@ from pathlib import Path
 from analyzer import __version__
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import ExitCode, SiganalyzeError, StrictError
+from analyzer.extract import PROJECTS
 from analyzer.model import Report
 from analyzer.report import FORMATS, render
 from analyzer.report import json as json_report
-from analyzer.scan import DEFAULT_TRACKED, scan_many
+from analyzer.scan import scan_many
 from analyzer.sources import Source, open_source
 
 EPILOG = """\
@@ -27,6 +28,8 @@ examples:
   siganalyze scan ~/src/linux               a plain directory
   siganalyze diff old.json v6.1             a saved scan report against a ref
   siganalyze scan v6.1 --repo ~/linux.git --strict
+  siganalyze scan v257 --repo ~/systemd       PID 1's signal table of a systemd release
+  siganalyze diff v247 v257 --repo ~/systemd  how that table changed
 
 exit codes: 0 ok, 2 bad input (unknown ref, not a repo, invalid report),
 3 --strict found occurrences it could not account for, or an internal error.
@@ -37,8 +40,9 @@ def make_parser() -> argparse.ArgumentParser:
     """The argument parser with its subcommands."""
     parser = argparse.ArgumentParser(
         prog="siganalyze",
-        description="Find where the kernel defines, sets, clears and tests SIGNAL_UNKILLABLE, "
-        "in any release, and what changed between releases.",
+        description="Find where the kernel defines, sets, clears and tests SIGNAL_UNKILLABLE, which "
+        "signals PID 1 (systemd, other C inits) handles, ignores or blocks, in any release, "
+        "and what changed between releases.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -64,6 +68,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--strict", action="store_true", help="exit 3 when an occurrence is not accounted for or a site has no function"
+    )
+    common.add_argument(
+        "--project",
+        choices=PROJECTS,
+        help="what the tree is (default: detected: a kernel Makefile, meson.build of systemd, else another C init)",
     )
     common.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
 
@@ -97,13 +106,9 @@ def _output_path(value: str) -> Path:
     return Path(value)
 
 
-def _tracked(args: argparse.Namespace) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*DEFAULT_TRACKED, *args.track)))
-
-
 def run_scan(args: argparse.Namespace) -> int:
     """scan VERSION."""
-    (report,) = scan_many([open_source(args.spec, args.repo)], _tracked(args))
+    (report,) = scan_many([open_source(args.spec, args.repo)], extra=args.track, project=args.project)
     return _emit(report, args, report.warnings)
 
 
@@ -116,7 +121,7 @@ def run_diff(args: argparse.Namespace) -> int:
             loaded[i] = json_report.read_report(Path(spec))
         else:
             to_scan.append((i, open_source(spec, args.repo)))
-    scanned = scan_many([source for _, source in to_scan], _tracked(args))
+    scanned = scan_many([source for _, source in to_scan], extra=args.track, project=args.project)
     loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
     result = diff_reports(loaded[0], loaded[1])
     return _emit(result, args, loaded[0].warnings + loaded[1].warnings)

@@ -12,9 +12,9 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.model import ForceAssignment, KillPath, Report, SignalMask, Status
+from analyzer.model import Disposition, ForceAssignment, KillPath, Report, SignalMask, Status
 
-Fact = SignalMask | ForceAssignment | KillPath
+Fact = SignalMask | ForceAssignment | KillPath | Disposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class Family:
     # unless a compared field differs.
     passes: tuple[tuple[Callable[[Any], Hashable], Status], ...]
     compared: Callable[[Any], dict[str, object]]
+    in_source_order: bool = True  # else rows keep the report's own order (signal tables)
 
 
 def _hop_names(path: KillPath) -> tuple[str, ...]:
@@ -82,6 +83,21 @@ FAMILIES: tuple[Family, ...] = (
         ((lambda k: k.target, Status.UNCHANGED),),
         lambda k: {"hops": _hop_names(k), "primary": k.primary},
     ),
+    Family(
+        "disposition",
+        "PID 1 signal table",
+        lambda r: r.init.dispositions if r.init else (),
+        ((lambda d: d.signal, Status.UNCHANGED),),
+        lambda d: {
+            "disposition": d.disposition,
+            "handler": d.handler,
+            "dispatch": d.dispatch,
+            "function": d.function,
+            "via": d.via,
+            "path": d.location.path if d.location else None,
+        },
+        in_source_order=False,
+    ),
 )
 
 
@@ -96,11 +112,15 @@ def diff_facts(old: Report, new: Report) -> tuple[FactChange, ...]:
             for a, b in pairs:
                 before, after = family.compared(a), family.compared(b)
                 found = tuple(name for name in before if before[name] != after[name])
-                first_level_status = Status.CHANGED if found else Status.UNCHANGED
+                # Only the file differs: the same decision moved (a crash handler leaving main.c).
+                first_level_status = (
+                    Status.UNCHANGED if not found else Status.MOVED if set(found) <= {"path"} else Status.CHANGED
+                )
                 changes.append(FactChange(family.name, first_level_status if level == 0 else status, a, b, found))
         changes += [FactChange(family.name, Status.REMOVED, fact, None) for fact in left_old]
         changes += [FactChange(family.name, Status.ADDED, None, fact) for fact in left_new]
-        changes[start:] = sorted(changes[start:], key=_row_order)
+        if family.in_source_order:
+            changes[start:] = sorted(changes[start:], key=_row_order)
     return tuple(changes)
 
 

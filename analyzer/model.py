@@ -134,6 +134,34 @@ class KillPath:
 
 
 @dataclass(frozen=True, slots=True)
+class Disposition:
+    """What PID 1 ends up doing with one signal, and where that is decided."""
+
+    signal: str  # "SIGTERM", "SIGRTMIN+5"
+    disposition: str  # "handler" | "ignored" | "blocked" | "default"
+    handler: str | None  # handler function; for "blocked", the function that dispatches it
+    location: Location | None  # the call or initializer deciding it; None when never mentioned
+    function: str | None  # the function making the decision
+    via: str  # "sigaction", "signal", "sigaction_many(SIGNALS_CRASH_HANDLER)", "reset_all", "default" ...
+    dispatch: str | None = None  # for blocked signals: "case SIGTERM: first action"
+    note: str | None = None  # e.g. "after reset_all", "unresolved macro SIGNALS_FOO"
+
+
+@dataclass(frozen=True, slots=True)
+class InitTable:
+    """One init's signal table: a row per classic signal, then per SIGRTMIN+n mentioned."""
+
+    project: str  # "systemd" or "init"
+    dispositions: tuple[Disposition, ...]
+    files: tuple[str, ...]  # files considered (the PID 1 scope), sorted
+    excluded: tuple[str, ...]  # files installing handlers outside the PID 1 scope, sorted
+    unresolved: tuple[str, ...]  # macro names no #define in the tree explains
+    note: str | None = None  # e.g. "no sigaction/signal use found: not an init"
+    skipped: tuple[str, ...] = ()  # in-scope decisions set aside, "path:line function: why"
+    main: str | None = None  # the file whose main() is PID 1
+
+
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     """A whole-word textual hit of a tracked identifier and how it was explained."""
 
@@ -189,6 +217,8 @@ class Report:
     masks: tuple[SignalMask, ...] = ()
     force: tuple[ForceAssignment, ...] = ()
     kill_paths: tuple[KillPath, ...] = ()
+    project: str = "kernel"  # "kernel", "systemd" or "init"
+    init: InitTable | None = None  # PID 1's signal table, for systemd and other inits
 
     def occurrence_count(self, ident: str) -> int:
         """How many whole-word textual hits of `ident` the text search found."""

@@ -106,9 +106,9 @@ def test_invalid_report_files_give_one_line(kernel_repo: Path, capsys, name: str
 
 def test_strict_turns_unaccounted_sites_into_exit_3(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "odd.c").write_text("  {\n    if (x & SIGNAL_UNKILLABLE) y();\n  }\n")
-    code, _, err = run(capsys, "scan", str(tmp_path))
+    code, _, err = run(capsys, "scan", str(tmp_path), "--project", "kernel")
     assert code == 0 and "odd.c:2:13: site has no enclosing function" in err
-    code, _, err = run(capsys, "scan", str(tmp_path), "--strict")
+    code, _, err = run(capsys, "scan", str(tmp_path), "--project", "kernel", "--strict")
     assert code == 3 and "siganalyze: error: 1 occurrence(s) not fully accounted for" in err
 
 
@@ -163,3 +163,31 @@ def test_diff_reports_with_other_tracked_names_compares_only_the_common_ones(
     code, out, _ = run(capsys, "diff", str(saved), "v-r3", "--repo", str(kernel_repo), "--track", "SIGNAL_GROUP_EXIT")
     assert code == 0 and "SIGNAL_GROUP_EXIT: not tracked in OLD (v-r3), not compared" in out
     assert "added" not in out.replace("0 added", "")
+
+
+def test_systemd_tree_is_detected_and_its_table_printed(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "scan", str(FIXTURES / "systemd" / "r2"), "--format", "json")
+    data = json.loads(out)
+    json_report.validate(data, "test")
+    rows = {row["signal"]: row for row in data["init"]["dispositions"]}
+    assert code == 0 and data["project"] == "systemd" and data["sites"] == []
+    assert rows["SIGSEGV"]["disposition"] == "handler" and rows["SIGSEGV"]["path"] == "src/core/crash-handler.c"
+    assert rows["SIGPIPE"]["disposition"] == "ignored"
+    assert "src/systemctl/systemctl.c" in data["init"]["excluded"]
+
+
+def test_systemd_diff_says_the_crash_handler_moved(repo_factory, capsys) -> None:  # type: ignore[no-untyped-def]
+    repo = repo_factory("systemd")
+    code, out, _ = run(capsys, "diff", "v-r1", "v-r2", "--repo", str(repo))
+    assert code == 0 and "PID 1 signal table:" in out
+    assert "moved     SIGSEGV" in out and "path: src/core/main.c -> src/core/crash-handler.c" in out
+    code, out, _ = run(capsys, "diff", "v-r1", "v-r2", "--repo", str(repo), "--format", "json")
+    moved = [c["old"]["signal"] for c in json.loads(out)["fact_changes"] if c["status"] == "moved"]
+    assert "SIGSEGV" in moved
+
+
+def test_project_can_be_forced(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "scan", str(FIXTURES / "inits" / "waitinit"), "--format", "json")
+    assert code == 0 and json.loads(out)["project"] == "init"
+    code, out, _ = run(capsys, "scan", str(FIXTURES / "kernel" / "r2"), "--project", "init", "--format", "json")
+    assert code == 0 and json.loads(out)["project"] == "init" and json.loads(out)["sites"] == []

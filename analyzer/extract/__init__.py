@@ -1,1 +1,24 @@
-"""Extractors: from one file's bytes to facts."""
+"""Extractors: from one tree's files to facts; which ones run depends on the project kind."""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.errors import SourceError
+from analyzer.sources import Source
+
+PROJECTS = ("kernel", "systemd", "init")
+_MESON_PROJECT = re.compile(rb"""^\s*project\s*\(\s*['"]([^'"]+)['"]""", re.M)
+
+
+def detect_project(source: Source) -> str:
+    """ "kernel" for a tree whose top Makefile states VERSION/PATCHLEVEL, "systemd" for
+    meson.build's project('systemd', ...), else "init" (any other C init)."""
+    if source.info.release is not None:
+        return "kernel"
+    try:
+        meson = source.read("meson.build")
+    except SourceError:
+        return "init"
+    match = _MESON_PROJECT.search(meson[:4096])
+    return "systemd" if match and match.group(1) == b"systemd" else "init"

@@ -22,10 +22,12 @@ from analyzer.factdiff import FAMILIES, Fact, FactChange
 from analyzer.model import (
     Accounting,
     ConditionalSignal,
+    Disposition,
     FileStat,
     ForceAssignment,
     Guard,
     Hop,
+    InitTable,
     KillPath,
     Location,
     Occurrence,
@@ -43,6 +45,7 @@ DIFF_SCHEMA = "siganalyze/diff"
 #    per-file parse stats, and the accounting of every textual occurrence.
 # 2: site kind "call"; signal classes (masks), force decision and kill path in reports and
 #    diffs; accounting category "binary"; diffs list names only one side tracked.
+#    PID 1's signal table (`project`, `init`) for systemd and other inits.
 #    Version-1 files are refused with a hint to re-run the scan: their absent sections
 #    would read as facts that vanished.
 SCHEMA_VERSION = 2
@@ -163,6 +166,8 @@ def to_json(obj: Report | ReportDiff) -> dict[str, Any]:
         "masks": [_fact(m) for m in obj.masks],
         "force": [_fact(f) for f in obj.force],
         "kill_paths": [_fact(k) for k in obj.kill_paths],
+        "project": obj.project,
+        "init": _init(obj.init) if obj.init else None,
     }
 
 
@@ -181,6 +186,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
         masks=tuple(_mask_from(m) for m in data["masks"]),
         force=tuple(_force_from(f) for f in data["force"]),
         kill_paths=tuple(_kill_path_from(k) for k in data["kill_paths"]),
+        project=data["project"],
+        init=_init_from(data["init"]) if data["init"] else None,
     )
 
 
@@ -334,6 +341,18 @@ def _fact(fact: Fact) -> dict[str, Any]:
             "conditional": [{"signal": c.signal, "condition": c.condition} for c in fact.conditional],
             "unresolved": list(fact.unresolved),
         }
+    if isinstance(fact, Disposition):
+        where = _position(fact.location) if fact.location else {"path": None, "line": None, "column": None}
+        return {
+            "signal": fact.signal,
+            "disposition": fact.disposition,
+            "handler": fact.handler,
+            **where,
+            "function": fact.function,
+            "via": fact.via,
+            "dispatch": fact.dispatch,
+            "note": fact.note,
+        }
     if isinstance(fact, ForceAssignment):
         return {
             "variable": fact.variable,
@@ -378,5 +397,49 @@ def _kill_path_from(data: dict[str, Any]) -> KillPath:
     return KillPath(data["target"], hops, data["primary"])
 
 
-_FACT_READERS: dict[str, Any] = {"mask": _mask_from, "force": _force_from, "kill_path": _kill_path_from}
+def _disposition_from(data: dict[str, Any]) -> Disposition:
+    return Disposition(
+        data["signal"],
+        data["disposition"],
+        data["handler"],
+        _location_from(data) if data["path"] is not None else None,
+        data["function"],
+        data["via"],
+        data["dispatch"],
+        data["note"],
+    )
+
+
+def _init(table: InitTable) -> dict[str, Any]:
+    return {
+        "project": table.project,
+        "dispositions": [_fact(d) for d in table.dispositions],
+        "files": list(table.files),
+        "excluded": list(table.excluded),
+        "unresolved": list(table.unresolved),
+        "note": table.note,
+        "skipped": list(table.skipped),
+        "main": table.main,
+    }
+
+
+def _init_from(data: dict[str, Any]) -> InitTable:
+    return InitTable(
+        data["project"],
+        tuple(_disposition_from(d) for d in data["dispositions"]),
+        tuple(data["files"]),
+        tuple(data["excluded"]),
+        tuple(data["unresolved"]),
+        data["note"],
+        tuple(data["skipped"]),
+        data["main"],
+    )
+
+
+_FACT_READERS: dict[str, Any] = {
+    "mask": _mask_from,
+    "force": _force_from,
+    "kill_path": _kill_path_from,
+    "disposition": _disposition_from,
+}
 assert set(_FACT_READERS) == {family.name for family in FAMILIES}

@@ -8,6 +8,7 @@ from analyzer.diff import ReportDiff, SiteChange, Status
 from analyzer.factdiff import FAMILIES, FactChange, hop_changes
 from analyzer.model import (
     Accounting,
+    Disposition,
     ForceAssignment,
     Guard,
     KillPath,
@@ -77,6 +78,8 @@ def render_report(report: Report, color: bool = False) -> str:
         lines.append("")
         lines.append(_accounting_line(report, ident))
         lines.append("")
+    if report.init is not None:
+        lines += _init_header(report, style)
     lines += _fact_sections(report, style)
     lines += _parse_lines(report)
     return "\n".join(lines) + "\n"
@@ -84,6 +87,28 @@ def render_report(report: Report, color: bool = False) -> str:
 
 def _place(location: Location) -> str:
     return f"{location.path}:{location.line}"
+
+
+def _init_header(report: Report, style: _Style) -> list[str]:
+    """What the signal table was computed from: PID 1's files, what was left out, and why."""
+    table = report.init
+    assert table is not None
+    lines = [style(f"PID 1 ({table.project}) in {describe_source(report.source)}", "1")]
+    if table.note:
+        lines.append(f"  note: {table.note}")
+    if table.main:
+        lines.append(f"  PID 1 is main() in {table.main}; {len(table.files)} files considered")
+    if table.excluded:
+        shown = ", ".join(table.excluded[:6]) + (
+            f" and {len(table.excluded) - 6} more" if len(table.excluded) > 6 else ""
+        )
+        lines.append(f"  not PID 1, left out: {shown}")
+    if table.unresolved:
+        lines.append("  UNRESOLVED macros: " + ", ".join(table.unresolved))
+    if table.skipped:
+        lines.append(f"  {len(table.skipped)} decisions set aside (child processes, before exec, handlers): see JSON")
+    lines.append("")
+    return lines
 
 
 def _fact_sections(report: Report, style: _Style) -> list[str]:
@@ -100,8 +125,18 @@ def _fact_sections(report: Report, style: _Style) -> list[str]:
     return lines
 
 
-def describe_fact(fact: SignalMask | ForceAssignment | KillPath) -> list[str]:
+def describe_fact(fact: SignalMask | ForceAssignment | KillPath | Disposition) -> list[str]:
     """A fact in a few readable lines."""
+    if isinstance(fact, Disposition):
+        what = {"handler": fact.handler, "blocked": f"read in {fact.handler}" if fact.handler else "read back"}
+        head = f"{fact.signal:<12} {fact.disposition:<8} {what.get(fact.disposition) or '':<34}"
+        where = f"{fact.function}, {_place(fact.location)}, " if fact.location and fact.function else ""
+        lines = [f"{head} ({where}{fact.via})" if fact.location else f"{head} (never set)"]
+        if fact.dispatch:
+            lines.append(f"    dispatched: {fact.dispatch}")
+        if fact.note:
+            lines.append(f"    note: {fact.note}")
+        return lines
     if isinstance(fact, SignalMask):
         lines = [f"{fact.name:<26} {_place(fact.location)}", f"    {' '.join(fact.signals)}"]
         lines += [f"    + {c.signal} only {c.condition}" for c in fact.conditional]
@@ -205,7 +240,8 @@ def render_diff(result: ReportDiff, color: bool = False) -> str:
             counts = ", ".join(f"{sum(1 for c in fact_rows if c.status is s)} {s.value}" for s in Status)
             lines += ["", style(family.title, "1") + f": {counts}"]
             for fact_change in fact_rows:
-                lines += _fact_change_lines(fact_change, style)
+                if fact_change.status is not Status.UNCHANGED or family.name in ("mask", "kill_path"):
+                    lines += _fact_change_lines(fact_change, style)
     for side, names in (("OLD", result.untracked_in_old), ("NEW", result.untracked_in_new)):
         label = result.old.label if side == "OLD" else result.new.label
         for ident in names:
@@ -260,9 +296,22 @@ def _fact_change_lines(change: FactChange, style: _Style) -> list[str]:
     elif isinstance(old, KillPath) and isinstance(new, KillPath):
         lines += [f"            {words}" for words in hop_changes(old, new)]
     elif change.status is not Status.UNCHANGED:
-        lines += [style(f"            - {line.strip()}", "31") for line in describe_fact(old)]
-        lines += [style(f"            + {line.strip()}", "32") for line in describe_fact(new)]
+        family = next(f for f in FAMILIES if f.name == change.family)
+        before, after = family.compared(old), family.compared(new)
+        for name in change.differences:
+            lines.append(f"            {name}: {_brief(before[name])} -> {_brief(after[name])}")
     return lines
+
+
+def _brief(value: object) -> str:
+    """A compared value in words: guards as a chain, tuples joined, None as a dash."""
+    if value is None or value == ():
+        return "-"
+    if isinstance(value, tuple) and all(isinstance(v, Guard) for v in value):
+        return _guard_chain(value)
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _where(old: Site | None, new: Site | None) -> str:

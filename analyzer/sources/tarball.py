@@ -13,6 +13,7 @@ from analyzer.model import SourceInfo
 from analyzer.sources import word_pattern
 from analyzer.sources.git import kernel_release_of
 
+_TOP_FILES = frozenset({"Makefile", "meson.build"})
 # A member larger than this is not source code; skipping it bounds memory.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 
@@ -27,6 +28,9 @@ class TarballSource:
         self._files: dict[str, bytes] = {}  # every member any search kept, by path
         self._hits: dict[tuple[str, ...], list[str]] = {}  # paths per searched name set
         self.skipped: list[str] = []  # unsafe member names, reported rather than read
+        # Names the first pass over the archive also searches for, so that reading the top
+        # Makefile (to tell what the tree is) does not cost a second pass later.
+        self.prefetch_hint: tuple[str, ...] = ()
         self.info = SourceInfo(kind="tarball", spec=str(path), path=str(self.path), content_hash=_sha256(self.path))
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
@@ -37,7 +41,9 @@ class TarballSource:
         return {path: hashlib.sha256(self._files[path]).hexdigest() for path in sorted(self._hits[key])}
 
     def read(self, path: str) -> bytes:
-        """Return the bytes of a candidate member, or of the top Makefile."""
+        """Return the bytes of a candidate member, or of a top-level Makefile / meson.build."""
+        if path in _TOP_FILES and not self._hits:
+            self._scan(self.prefetch_hint)
         try:
             return self._files[path]
         except KeyError:
@@ -68,13 +74,15 @@ class TarballSource:
                     relative = name[len(top) + 1 :] if top and name.startswith(top + "/") else name
                     if relative == "Makefile":
                         makefile = data
+                    if relative in _TOP_FILES:  # what project detection reads
+                        files[relative] = data
                     # A plain substring test first: far faster than the word regex on 1 GB.
                     if any(lit in data for lit in literals) and pattern.search(data):
                         files[relative] = data
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise SourceError(f"{self.path}: cannot read tarball: {exc}") from None
         self._files.update(files)
-        self._hits[idents] = list(files)
+        self._hits[idents] = [path for path in files if path not in _TOP_FILES or pattern.search(files[path])]
         if makefile is not None:
             self.info = _with_release(self.info, kernel_release_of(makefile))
 

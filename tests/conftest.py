@@ -35,9 +35,10 @@ def make_repo(tmp_path: Path, family: str, bare: bool = False) -> Path:
         shutil.copytree(release, work, dirs_exist_ok=True)
         date = f"2020-01-{number:02d}T00:00:00+0000"
         env = {**IDENTITY, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-        # The git command line, not GitPython's in-memory index: files rewritten within one
-        # second at the same size (SUBLEVEL = 25 -> 34) must not be taken as unchanged.
+        # An emptied index makes git hash every file again: copies keep the checkout's
+        # mtimes, so a same-size file (SUBLEVEL = 25 -> 34) would otherwise look unchanged.
         for args in (
+            ["read-tree", "--empty"],
             ["add", "--all"],
             ["commit", "-q", "-m", release.name],
             ["tag", "-m", release.name, f"v-{release.name}"],

@@ -74,6 +74,11 @@ def make_parser() -> argparse.ArgumentParser:
         choices=PROJECTS,
         help="what the tree is (default: detected: a kernel Makefile, meson.build of systemd, else another C init)",
     )
+    common.add_argument(
+        "--remote",
+        metavar="URL",
+        help="with no --repo outside a clone: fetch the named tags from URL (default: the project's upstream)",
+    )
     common.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
 
     scan_cmd = commands.add_parser(
@@ -96,6 +101,16 @@ def make_parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("old", metavar="OLD", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.add_argument("new", metavar="NEW", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.set_defaults(run=run_diff)
+
+    fetch_cmd = commands.add_parser(
+        "fetch",
+        parents=[common],
+        help="fetch named tags into the cache repo (shallow, no work tree)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fetch_cmd.add_argument("refs", metavar="REF", nargs="+", help="tag (or branch) names")
+    fetch_cmd.set_defaults(run=run_fetch)
     return parser
 
 
@@ -106,9 +121,40 @@ def _output_path(value: str) -> Path:
     return Path(value)
 
 
+def run_fetch(args: argparse.Namespace) -> int:
+    """fetch REF...: only those tags, into the cache repo; print its path."""
+    from analyzer.sources.remote import repo_for, terminal_progress
+
+    print(repo_for(args.refs, args.remote, args.project, progress=terminal_progress()))
+    return ExitCode.OK
+
+
+def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
+    """--repo, else the clone around the current directory, else a cache repo with `specs` fetched."""
+    if args.repo or (args.remote is None and _inside_a_clone()):
+        return str(args.repo) if args.repo else None
+    refs = [spec for spec in specs if not Path(spec).exists()]
+    if not refs:
+        return None
+    from analyzer.sources.remote import repo_for, terminal_progress
+
+    return str(repo_for(refs, args.remote, args.project, progress=terminal_progress()))
+
+
+def _inside_a_clone() -> bool:
+    """True when the current directory is in a git work tree or repo."""
+    from analyzer.sources.git import open_repo
+
+    try:
+        open_repo(None)
+    except SiganalyzeError:
+        return False
+    return True
+
+
 def run_scan(args: argparse.Namespace) -> int:
     """scan VERSION."""
-    (report,) = scan_many([open_source(args.spec, args.repo)], extra=args.track, project=args.project)
+    (report,) = scan_many([open_source(args.spec, _repo(args, [args.spec]))], extra=args.track, project=args.project)
     return _emit(report, args, report.warnings)
 
 
@@ -116,11 +162,13 @@ def run_diff(args: argparse.Namespace) -> int:
     """diff OLD NEW."""
     loaded: dict[int, Report] = {}
     to_scan: list[tuple[int, Source]] = []
+    specs = [spec for spec in (args.old, args.new) if not spec.endswith(".json")]
+    repo = _repo(args, specs) if specs else args.repo
     for i, spec in enumerate((args.old, args.new)):
         if spec.endswith(".json") and Path(spec).is_file():
             loaded[i] = json_report.read_report(Path(spec))
         else:
-            to_scan.append((i, open_source(spec, args.repo)))
+            to_scan.append((i, open_source(spec, repo)))
     scanned = scan_many([source for _, source in to_scan], extra=args.track, project=args.project)
     loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
     result = diff_reports(loaded[0], loaded[1])
@@ -148,7 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code; entrypoint() passes it to sys.exit."""
     parser = make_parser()
     args = parser.parse_args(argv)
-    for value in (getattr(args, name, None) for name in ("spec", "old", "new")):
+    values = [getattr(args, name, None) for name in ("spec", "old", "new")] + list(getattr(args, "refs", []))
+    for value in values:
         if value is not None and value.startswith("-"):  # never let a ref reach git as an option
             parser.error(f"{value!r} looks like an option, not a version")
     try:

@@ -30,6 +30,7 @@ _CONDITIONAL_OPEN = {b"if", b"ifdef", b"ifndef"}
 _CONDITIONAL_NEXT = {b"elif", b"else", b"elifdef", b"elifndef"}
 _NOT_NEWLINE = re.compile(rb"[^\n]")
 _IDENT_AFTER = re.compile(rb"\s*([A-Za-z_])")
+_KERNEL_BUILD_GUARDS = frozenset({"#ifdef __KERNEL__", "#if defined(__KERNEL__)", "#if defined __KERNEL__"})
 _ZERO_CONDITION = re.compile(rb"^[ \t]*\#[ \t]*if[ \t]+0[ \t]*$")
 
 
@@ -113,11 +114,13 @@ class Layout:
         return in_spans(self.directives, offset)
 
     def conditions_at(self, offset: int) -> tuple[str, ...]:
-        """The enclosing conditions of `offset`, innermost first, header guards left out."""
+        """The enclosing conditions of `offset`, innermost first; header guards and the
+        kernel-build guard (`#ifdef __KERNEL__`, true in every kernel build) left out."""
         return tuple(
             self.conditionals[ci].describe(bi)
             for ci, bi in reversed(self.branch_path(offset))
             if not self.conditionals[ci].header_guard
+            and not (bi == 0 and self.conditionals[ci].branches[0].text in _KERNEL_BUILD_GUARDS)
         )
 
 

@@ -73,7 +73,8 @@ def normalize(source: bytes, node_or_span: Node | tuple[int, int], comments: lis
         pieces.append(source[pos : max(pos, c_start)])
         pos = max(pos, c_end)
     pieces.append(source[pos:end])
-    text = " ".join(b" ".join(pieces).decode("utf-8", "replace").split())
+    # A line continuation is layout, like any other line break.
+    text = " ".join(b" ".join(pieces).replace(b"\\\n", b" ").decode("utf-8", "replace").split())
     return _SPACE_INSIDE_BRACKETS.sub("", text)
 
 

@@ -191,3 +191,25 @@ def test_project_can_be_forced(capsys) -> None:  # type: ignore[no-untyped-def]
     assert code == 0 and json.loads(out)["project"] == "init"
     code, out, _ = run(capsys, "scan", str(FIXTURES / "kernel" / "r2"), "--project", "init", "--format", "json")
     assert code == 0 and json.loads(out)["project"] == "init" and json.loads(out)["sites"] == []
+
+
+def test_fetch_then_diff_outside_a_clone_uses_the_cache_repo(repo_factory, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    upstream = repo_factory("kernel", bare=True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    code, out, _ = run(capsys, "fetch", "v-r2", "--remote", f"file://{upstream}")
+    cache = Path(out.strip())
+    assert code == 0 and cache.is_relative_to(tmp_path / "cache") and (cache / "HEAD").is_file()
+    code, out, _ = run(capsys, "diff", "v-r2", "v-r3", "--remote", f"file://{upstream}")
+    assert code == 0 and "moved     get_signal_to_deliver -> get_signal" in out
+    tags = subprocess.run(["git", "--git-dir", str(cache), "tag"], capture_output=True, text=True).stdout.split()
+    assert tags == ["v-r2", "v-r3"]  # only what was named, never v-r1
+
+
+def test_a_failed_fetch_names_the_url(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "scan", "v6.1", "--remote", f"file://{tmp_path}/missing.git")
+    assert code == 2 and f"file://{tmp_path}/missing.git" in err.splitlines()[0]

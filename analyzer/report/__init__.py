@@ -5,11 +5,15 @@ from __future__ import annotations
 from analyzer.diff import ReportDiff
 from analyzer.model import Report
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "md", "rst", "csv")
 
 
 def render(obj: Report | ReportDiff, fmt: str, color: bool = False) -> str:
     """Render a report or diff in `fmt` as one string."""
+    if fmt in ("md", "rst", "csv"):
+        from analyzer.report.tables import render_table
+
+        return render_table(obj, fmt)
     if fmt == "json":
         from analyzer.report import json as json_report
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from analyzer import __version__
 from analyzer.diff import ReportDiff, diff_reports
-from analyzer.errors import ExitCode, SiganalyzeError, StrictError
+from analyzer.errors import ExitCode, SiganalyzeError, StrictError, UsageError
 from analyzer.extract import PROJECTS
+from analyzer.history import Timeline
 from analyzer.model import Report
 from analyzer.report import FORMATS, render
 from analyzer.report import json as json_report
@@ -27,6 +28,8 @@ examples:
   siganalyze scan linux-source-6.1.tar.xz   a source tarball, read without extracting
   siganalyze scan ~/src/linux               a plain directory
   siganalyze diff old.json v6.1             a saved scan report against a ref
+  siganalyze history v2.6.26..v2.6.35       every site and fact across ten releases
+  siganalyze history --tags 'v2.6.3*'       the same for the tags a glob matches
   siganalyze scan v6.1 --repo ~/linux.git --strict
   siganalyze scan v257 --repo ~/systemd       PID 1's signal table of a systemd release
   siganalyze diff v247 v257 --repo ~/systemd  how that table changed
@@ -102,6 +105,17 @@ def make_parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("new", metavar="NEW", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.set_defaults(run=run_diff)
 
+    history_cmd = commands.add_parser(
+        "history",
+        parents=[common],
+        help="follow every site and fact across many releases",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    history_cmd.add_argument("refs", metavar="REFS", nargs="*", help="a range A..B of tags, or refs")
+    history_cmd.add_argument("--tags", metavar="GLOB", help="every tag matching GLOB, e.g. 'v2.6.*'")
+    history_cmd.set_defaults(run=run_history)
+
     fetch_cmd = commands.add_parser(
         "fetch",
         parents=[common],
@@ -127,6 +141,27 @@ def run_fetch(args: argparse.Namespace) -> int:
 
     print(repo_for(args.refs, args.remote, args.project, progress=terminal_progress()))
     return ExitCode.OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """history A..B | REF... | --tags GLOB: a timeline, releases in version order."""
+    from analyzer.history import build_timeline, resolve_refs
+    from analyzer.scan import RunStats
+    from analyzer.sources.git import GitSource, open_repo
+
+    if not args.refs and not args.tags:
+        raise UsageError("name releases: a range A..B, several refs, or --tags GLOB")
+    repo = open_repo(_repo(args, [r for r in args.refs if ".." not in r]) if args.repo is None else args.repo)
+    refs = resolve_refs(repo, args.refs, args.tags)
+    stats = RunStats()
+    reports = scan_many([GitSource(repo, ref) for ref in refs], extra=args.track, project=args.project, stats=stats)
+    print(
+        f"siganalyze: {len(refs)} releases; file results needed {stats.release_files}, "
+        f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}",
+        file=sys.stderr,
+    )
+    timeline = build_timeline(reports)
+    return _emit(timeline, args, [w for r in reports for w in r.warnings])
 
 
 def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
@@ -175,7 +210,7 @@ def run_diff(args: argparse.Namespace) -> int:
     return _emit(result, args, loaded[0].warnings + loaded[1].warnings)
 
 
-def _emit(obj: Report | ReportDiff, args: argparse.Namespace, warnings: Sequence[str]) -> int:
+def _emit(obj: Report | ReportDiff | Timeline, args: argparse.Namespace, warnings: Sequence[str]) -> int:
     """Validate JSON output, write it, report warnings; --strict turns warnings into exit 3."""
     if args.format == "json":
         json_report.validate(json_report.to_json(obj), "output")

@@ -51,6 +51,14 @@ def make_repo(tmp_path: Path, family: str, bare: bool = False) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own result cache, never the user's."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
 @pytest.fixture
 def kernel_repo(tmp_path: Path) -> Path:
     """A work-tree repo of fixtures/kernel with tags v-r1, v-r2, v-r3."""

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from analyzer.diff import ReportDiff
+from analyzer.history import Timeline
 from analyzer.model import Report
 
 FORMATS = ("text", "json", "md", "rst", "csv")
 
 
-def render(obj: Report | ReportDiff, fmt: str, color: bool = False) -> str:
-    """Render a report or diff in `fmt` as one string."""
+def render(obj: Report | ReportDiff | Timeline, fmt: str, color: bool = False) -> str:
+    """Render a report, diff or timeline in `fmt` as one string."""
     if fmt in ("md", "rst", "csv"):
+        if isinstance(obj, Timeline):
+            from analyzer.errors import UsageError
+
+            raise UsageError(f"history has no {fmt} output yet", hint="use --format text or json")
         from analyzer.report.tables import render_table
 
         return render_table(obj, fmt)
@@ -20,4 +25,6 @@ def render(obj: Report | ReportDiff, fmt: str, color: bool = False) -> str:
         return json_report.dumps(json_report.to_json(obj))
     from analyzer.report import text
 
+    if isinstance(obj, Timeline):
+        return text.render_timeline(obj, color)
     return text.render_diff(obj, color) if isinstance(obj, ReportDiff) else text.render_report(obj, color)

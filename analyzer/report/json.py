@@ -18,7 +18,9 @@ import referencing
 from analyzer import __version__, resources
 from analyzer.diff import ReportDiff, SiteChange, Status
 from analyzer.errors import ReportError
+from analyzer.extract.kernel import FileResult
 from analyzer.factdiff import FAMILIES, Fact, FactChange
+from analyzer.history import Timeline
 from analyzer.model import (
     Accounting,
     ConditionalSignal,
@@ -40,6 +42,7 @@ from analyzer.model import (
 
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
+HISTORY_SCHEMA = "siganalyze/history"
 # Bump for any change a reader of old reports would notice, and say why here.
 # 1: sites (kind, location, function, construct, text, guards, guarded, masks, preproc),
 #    per-file parse stats, and the accounting of every textual occurrence.
@@ -49,7 +52,11 @@ DIFF_SCHEMA = "siganalyze/diff"
 #    Version-1 files are refused with a hint to re-run the scan: their absent sections
 #    would read as facts that vanished.
 SCHEMA_VERSION = 2
-_SCHEMA_FILES = {REPORT_SCHEMA: "report.schema.json", DIFF_SCHEMA: "diff.schema.json"}
+_SCHEMA_FILES = {
+    REPORT_SCHEMA: "report.schema.json",
+    DIFF_SCHEMA: "diff.schema.json",
+    HISTORY_SCHEMA: "history.schema.json",
+}
 
 
 @functools.cache
@@ -112,8 +119,24 @@ def _check_consistency(data: dict[str, Any], origin: str) -> None:
             raise ReportError(f"{origin}: $.accounting.{category}: {accounting[category]}, but {listed} listed")
 
 
-def to_json(obj: Report | ReportDiff) -> dict[str, Any]:
-    """The JSON form of a report or a diff."""
+def to_json(obj: Report | ReportDiff | Timeline) -> dict[str, Any]:
+    """The JSON form of a report, a diff or a timeline."""
+    if isinstance(obj, Timeline):
+        return {
+            "schema": HISTORY_SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "tool_version": __version__,
+            "releases": [_source(info) for info in obj.releases],
+            "rows": [
+                {
+                    "family": row.family,
+                    "label": row.label,
+                    "cells": list(row.cells),
+                    "facts": [None if f is None else _site(f) if isinstance(f, Site) else _fact(f) for f in row.facts],
+                }
+                for row in obj.rows
+            ],
+        }
     if isinstance(obj, ReportDiff):
         return {
             "schema": DIFF_SCHEMA,
@@ -443,3 +466,39 @@ _FACT_READERS: dict[str, Any] = {
     "disposition": _disposition_from,
 }
 assert set(_FACT_READERS) == {family.name for family in FAMILIES}
+
+
+def file_result_to_text(result: FileResult) -> str:
+    """One file's extraction as compact JSON, for the result cache."""
+    assert result.stat is not None
+    return json.dumps(
+        {
+            "sites": [_site(s) for s in result.sites],
+            "occurrences": [
+                {"ident": o.ident, **_position(o.location), "accounted_as": o.accounted_as.value}
+                for o in result.occurrences
+            ],
+            "warnings": result.warnings,
+            "stat": {f.name: getattr(result.stat, f.name) for f in fields(FileStat)},
+            "masks": [_fact(m) for m in result.masks],
+            "force": [_fact(f) for f in result.force],
+            "calls": [{"caller": h.caller, "callee": h.callee, **_position(h.location)} for h in result.calls],
+        },
+        separators=(",", ":"),
+    )
+
+
+def file_result_from_text(text: str) -> FileResult:
+    """Rebuild a cached extraction."""
+    data = json.loads(text)
+    return FileResult(
+        sites=[_site_from(s) for s in data["sites"]],
+        occurrences=[
+            Occurrence(o["ident"], _location_from(o), Accounting(o["accounted_as"])) for o in data["occurrences"]
+        ],
+        warnings=list(data["warnings"]),
+        stat=FileStat(**data["stat"]),
+        masks=[_mask_from(m) for m in data["masks"]],
+        force=[_force_from(f) for f in data["force"]],
+        calls=[Hop(h["caller"], h["callee"], _location_from(h)) for h in data["calls"]],
+    )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from analyzer.diff import ReportDiff, SiteChange, Status
 from analyzer.factdiff import FAMILIES, FactChange, hop_changes
+from analyzer.history import Timeline
 from analyzer.model import (
     Accounting,
     Disposition,
@@ -326,3 +327,30 @@ def _where(old: Site | None, new: Site | None) -> str:
     site = old or new
     assert site is not None
     return f"{site.function or '(no function)'}  {place(site)}"
+
+
+_TIMELINE_MARKS = {"present": "*", "unchanged": "=", "changed": "~", "moved": ">", "added": "+", "": "."}
+
+
+def render_timeline(timeline: Timeline, color: bool = False) -> str:
+    """A grid: one row per site or fact, one column per release, a mark per cell."""
+    style = _Style(color)
+    width = max((len(r.label) for r in timeline.rows), default=10)
+    width = min(width, 90)
+    lines = [style(f"History of {len(timeline.releases)} releases", "1")]
+    for number, info in enumerate(timeline.releases, start=1):
+        lines.append(f"  {number:>2}  {describe_source(info)}")
+    lines.append("")
+    header = " ".join(f"{n:>2}" for n in range(1, len(timeline.releases) + 1))
+    current = None
+    for row in timeline.rows:
+        if row.family != current:
+            current = row.family
+            title = "Sites" if current == "site" else next(f.title for f in FAMILIES if f.name == current)
+            lines += ["", style(f"{title:<{width}}", "1") + "  " + header]
+        label = row.label if len(row.label) <= width else row.label[: width - 1] + "…"
+        marks = " ".join(f"{_TIMELINE_MARKS[cell]:>2}" for cell in row.cells)
+        lines.append(f"{label:<{width}}  {marks}")
+    legend = ", ".join(f"{mark} {name or 'absent'}" for name, mark in _TIMELINE_MARKS.items())
+    lines += ["", f"Legend: {legend}"]
+    return "\n".join(lines) + "\n"

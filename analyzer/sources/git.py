@@ -59,6 +59,10 @@ class GitSource:
             prefetch_candidates([self], key)
         return self._candidates[key]
 
+    def remember_candidates(self, idents: Sequence[str], found: dict[str, str]) -> None:
+        """Take candidate files found earlier (the result cache) instead of searching again."""
+        self._candidates[tuple(idents)] = found
+
     def read(self, path: str) -> bytes:
         """Return the bytes of `path` at this commit."""
         return read_blobs(self.git_dir, [f"{self.treeish}:{path}"])[0]
@@ -146,7 +150,7 @@ def _closest_tags(repo: git.Repo, ref: str) -> str | None:
     """A hint naming the tags that look most like `ref`."""
     names = [tag.name for tag in repo.tags]
     # Releases extending what was typed first (v6.1 -> v6.1.176), then look-alikes.
-    extending = sorted((n for n in names if n.startswith((f"{ref}.", f"{ref}-"))), key=_version_key)[-3:]
+    extending = sorted((n for n in names if n.startswith((f"{ref}.", f"{ref}-"))), key=version_key)[-3:]
     close = extending + [n for n in difflib.get_close_matches(ref, names, n=5, cutoff=0.5) if n not in extending]
     close = close[:5]
     if close:
@@ -158,9 +162,17 @@ def _closest_tags(repo: git.Repo, ref: str) -> str | None:
     return "the repo has no tags"
 
 
-def _version_key(name: str) -> list[tuple[int, int | str]]:
-    """Sort key that orders v2.6.9 before v2.6.10."""
-    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.-]", name)]
+def version_key(name: str) -> list[tuple[int, int | str]]:
+    """Sort key for release names: v2.6.9 < v2.6.10-rc1 < v2.6.10 < v2.6.10.1 < v2.6.11."""
+    key: list[tuple[int, int | str]] = []
+    for part in re.split(r"[.-]", name.lstrip("v")):
+        if part.isdigit():
+            key.append((1, int(part)))
+        elif (rc := re.fullmatch(r"rc(\d+)", part)) is not None:
+            key.append((0, int(rc.group(1))))  # a release candidate comes before its release
+        else:
+            key.append((2, part))
+    return [*key, (1, -1)]  # the release itself sorts before its point releases
 
 
 def _kernel_release(source: GitSource) -> str | None:

@@ -1,0 +1,52 @@
+"""history: releases in version order, rows followed across them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import git
+import pytest
+
+from analyzer.cli import main
+from analyzer.history import build_timeline, resolve_refs
+from analyzer.report import json as json_report
+from analyzer.scan import scan_many
+from analyzer.sources import open_source
+
+
+def test_range_keeps_release_tags_in_version_order(tmp_path: Path) -> None:
+    repo = git.Repo.init(tmp_path / "r")
+    repo.index.commit("x")
+    for tag in ("v2.6.9", "v2.6.10", "v2.6.11", "v2.6.10-rc1", "v2.6.10.1", "v2.6.8", "v2.6.12"):
+        repo.create_tag(tag)
+    assert resolve_refs(repo, ["v2.6.9..v2.6.11"], None) == ["v2.6.9", "v2.6.10", "v2.6.11"]
+    assert resolve_refs(repo, [], "v2.6.1*") == ["v2.6.10-rc1", "v2.6.10", "v2.6.10.1", "v2.6.11", "v2.6.12"]
+    assert resolve_refs(repo, ["v2.6.10", "v2.6.9"], None) == ["v2.6.9", "v2.6.10"]
+
+
+def test_timeline_follows_sites_through_renames(kernel_repo: Path) -> None:
+    reports = scan_many(
+        [open_source(ref, str(kernel_repo)) for ref in ("v-r1", "v-r2", "v-r3")], ("SIGNAL_UNKILLABLE",)
+    )
+    timeline = build_timeline(reports)
+    rows = {row.label.split(":")[0]: row.cells for row in timeline.rows if row.family == "site"}
+    assert rows["SIGNAL_UNKILLABLE test get_signal (kernel/signal.c)"] == ("", "added", "moved")
+    assert rows["SIGNAL_UNKILLABLE set init_post (init/main.c)"] == ("", "added", "")
+    assert rows["SIGNAL_UNKILLABLE set copy_process (kernel/fork.c)"] == ("", "", "added")
+
+
+def test_history_command_text_and_json(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["history", "v-r1", "v-r2", "v-r3", "--repo", str(kernel_repo)]) == 0
+    out, err = capsys.readouterr()
+    assert "History of 3 releases" in out and "Kill path" in out and "parsed" in err
+    assert main(["history", "--tags", "v-r*", "--repo", str(kernel_repo), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    json_report.validate(data, "test")
+    assert [r["ref"] for r in data["releases"]] == ["v-r1", "v-r2", "v-r3"]
+
+
+@pytest.mark.parametrize("argv", [["history"], ["history", "v-r1..v-nope"], ["history", "--tags", "zzz*"]])
+def test_history_bad_input_is_one_line(kernel_repo: Path, capsys, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert main([*argv, "--repo", str(kernel_repo)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) <= 2

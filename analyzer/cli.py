@@ -102,7 +102,17 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     diff_cmd.add_argument("old", metavar="OLD", help="git ref, directory, tarball or scan report (.json)")
-    diff_cmd.add_argument("new", metavar="NEW", help="git ref, directory, tarball or scan report (.json)")
+    diff_cmd.add_argument(
+        "new", metavar="NEW", nargs="?", help="git ref, directory, tarball or scan report (.json)"
+    )
+    diff_cmd.add_argument(
+        "--worktree", action="store_true", help="compare OLD with the uncommitted work tree (nothing is modified)"
+    )
+    diff_cmd.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 1 when the analysed logic differs, 0 when not (2 on error): a CI gate",
+    )
     diff_cmd.set_defaults(run=run_diff)
 
     history_cmd = commands.add_parser(
@@ -195,19 +205,27 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """diff OLD NEW."""
+    if (args.new is None) == (not args.worktree):
+        raise UsageError("name NEW, or compare OLD with the work tree with --worktree")
     loaded: dict[int, Report] = {}
     to_scan: list[tuple[int, Source]] = []
-    specs = [spec for spec in (args.old, args.new) if not spec.endswith(".json")]
+    specs = [spec for spec in (args.old, args.new) if spec is not None and not spec.endswith(".json")]
     repo = _repo(args, specs) if specs else args.repo
     for i, spec in enumerate((args.old, args.new)):
-        if spec.endswith(".json") and Path(spec).is_file():
+        if spec is None:
+            from analyzer.sources.git import open_repo
+            from analyzer.sources.worktree import WorktreeSource
+
+            to_scan.append((i, WorktreeSource(open_repo(repo))))
+        elif spec.endswith(".json") and Path(spec).is_file():
             loaded[i] = json_report.read_report(Path(spec))
         else:
             to_scan.append((i, open_source(spec, repo)))
     scanned = scan_many([source for _, source in to_scan], extra=args.track, project=args.project)
     loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
     result = diff_reports(loaded[0], loaded[1])
-    return _emit(result, args, loaded[0].warnings + loaded[1].warnings)
+    code = _emit(result, args, loaded[0].warnings + loaded[1].warnings)
+    return ExitCode.CHANGED if args.fail_on_change and result.logic_changed else code
 
 
 def _emit(obj: Report | ReportDiff | Timeline, args: argparse.Namespace, warnings: Sequence[str]) -> int:

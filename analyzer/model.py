@@ -187,7 +187,7 @@ class FileStat:
 class SourceInfo:
     """Where a tree came from: a git commit, a directory or a tarball."""
 
-    kind: str  # "git", "directory", "tarball" or "report"
+    kind: str  # "git", "directory", "tarball" or "worktree"
     spec: str  # what the user typed
     repo: str | None = None
     ref: str | None = None

@@ -6,11 +6,19 @@ from analyzer.diff import ReportDiff
 from analyzer.history import Timeline
 from analyzer.model import Report
 
-FORMATS = ("text", "json", "md", "rst", "csv")
+FORMATS = ("text", "json", "md", "rst", "csv", "sarif")
 
 
 def render(obj: Report | ReportDiff | Timeline, fmt: str, color: bool = False) -> str:
     """Render a report, diff or timeline in `fmt` as one string."""
+    if fmt == "sarif":
+        if not isinstance(obj, ReportDiff):
+            from analyzer.errors import UsageError
+
+            raise UsageError("SARIF output is for diff: it marks what changed on the new release's lines")
+        from analyzer.report.sarif import render_sarif
+
+        return render_sarif(obj)
     if fmt in ("md", "rst", "csv"):
         if isinstance(obj, Timeline):
             from analyzer.errors import UsageError

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from analyzer import parse
+from analyzer import parse, syntax
 from analyzer.extract import signals
 from analyzer.queries import anchor_of, iter_matches, load_query
 from analyzer.sources import Source, is_c_source
@@ -182,19 +182,10 @@ def _clean(text: str) -> str:
     """Drop comments, integer casts, line continuations, outer parentheses and extra spaces."""
     expr = _CAST.sub(" ", _COMMENT.sub(" ", text).replace("\\\n", " "))
     expr = " ".join(expr.split())
-    while expr.startswith("(") and expr.endswith(")") and _balanced(expr[1:-1]):
-        expr = expr[1:-1].strip()
+    # strip_parens does not check the whole text balances; an unbalanced one stays as written.
+    while expr.count("(") == expr.count(")") and (inner := syntax.strip_parens(expr)) != expr:
+        expr = inner.strip()
     return expr
-
-
-def _balanced(text: str) -> bool:
-    """True when the parentheses of `text` never close more than they opened."""
-    depth = 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _unique(items: tuple[str, ...]) -> tuple[str, ...]:

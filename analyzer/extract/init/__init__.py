@@ -1,0 +1,61 @@
+"""PID 1's signal table: which signals an init handles, ignores, blocks (and dispatches) or leaves alone.
+
+The steps, one module each: scope (which files are PID 1), decisions (calls -> decisions, with
+arguments and handlers), order (program order from main(), what is set aside), dispatch and
+summary (who reads blocked signals back), rows (the final table).
+"""
+
+from __future__ import annotations
+
+from analyzer.extract.init import scope
+from analyzer.extract.init.context import Context, Decision, Reader
+from analyzer.extract.init.decisions import decisions_in
+from analyzer.extract.init.dispatch import find_dispatch, reader_via
+from analyzer.extract.init.handlers import installer_macros
+from analyzer.extract.init.order import ProgramOrder
+from analyzer.extract.init.rows import default_rows, final_rows, skip_entry
+from analyzer.extract.init.vocabulary import API, Helper, helpers
+from analyzer.model import Disposition, InitTable
+from analyzer.sources import Source, is_c_source
+
+# Disposition and InitTable stay importable from here, where callers (and tests) found them.
+__all__ = ["Disposition", "Helper", "InitTable", "extract_init", "helpers"]
+
+
+def extract_init(source: Source, project: str) -> InitTable:
+    """Build the signal table of the PID 1 program in `source` ("systemd" or another init)."""
+    ctx = Context(source, project)
+    installers = installer_macros(ctx)
+    names = (*API, *helpers(), *sorted(installers))
+    candidates = sorted(p for p in source.candidate_files(names) if is_c_source(p))
+    scope.choose_scope(ctx, candidates)
+    decisions: list[Decision] = []
+    readers: list[Reader] = []
+    for path in ctx.scope:
+        found, read = decisions_in(ctx, ctx.unit(path), installers)
+        decisions += found
+        readers += read
+    if not decisions:
+        return _table(ctx, default_rows(ctx.rt_rows), "no sigaction/signal use found: not an init")
+    order = ProgramOrder(ctx)
+    kept = order.keep(decisions)
+    readers = [r for r in readers if order.runs(r)]
+    dispatch, paths = find_dispatch(ctx, readers)
+    blocked_via = reader_via([r for r in readers if r.path in paths] or readers)
+    return _table(ctx, final_rows(kept, dispatch, blocked_via, ctx.rt_rows, ctx.row_notes), None)
+
+
+def _table(ctx: Context, rows: tuple[Disposition, ...], note: str | None) -> InitTable:
+    """Assemble the InitTable from the rows and what was learnt on the way."""
+    relevant = {p for p in ctx.scope if scope.relevant(ctx, p)}
+    files = relevant | ctx.resolver.used_files | scope.helper_files(ctx) | ({ctx.main} if ctx.main else set())
+    return InitTable(
+        project=ctx.project,
+        dispositions=rows,
+        files=tuple(sorted(files - ctx.excluded)),
+        excluded=tuple(sorted(ctx.excluded)),
+        unresolved=tuple(sorted(ctx.unresolved)),
+        note=note,
+        skipped=tuple(ctx.skipped) + tuple(skip_entry(k, v) for k, v in ctx.skipped_signals.items()),
+        main=ctx.main,
+    )

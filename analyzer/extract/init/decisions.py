@@ -1,0 +1,189 @@
+"""One file's calls turned into decisions: installs, helpers, sigsets and masks, and the readers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from tree_sitter import Node
+
+from analyzer import syntax
+from analyzer.extract import signals
+from analyzer.extract.init.arguments import from_resolved, signals_of
+from analyzer.extract.init.context import Context, Decision, Reader, Unit, location
+from analyzer.extract.init.handlers import Installers, handler_action, struct_handler
+from analyzer.extract.init.nodes import address_of, node_text
+from analyzer.extract.init.vocabulary import READERS, Helper, helpers
+
+
+@dataclass(slots=True)
+class _SigSet:
+    """A sigset_t being built: filled or empty, plus additions and removals."""
+
+    filled: bool = False
+    members: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+
+    def names(self, rt_rows: Iterable[str]) -> list[str]:
+        """The signals in the set, the real-time ones among `rt_rows` when filled."""
+        universe = (*signals.NAMES, *rt_rows) if self.filled else ()
+        return [s for s in dict.fromkeys((*universe, *sorted(self.members))) if s not in self.removed]
+
+
+def decisions_in(ctx: Context, unit: Unit, installers: Installers) -> tuple[list[Decision], list[Reader]]:
+    """Every decision and reader call of one file, in source order."""
+    calls = _Calls(ctx, unit)
+    for callee, node, args in unit.calls:
+        calls.read(callee, node, args, installers)
+    return calls.out, calls.readers
+
+
+@dataclass(slots=True)
+class _Calls:
+    """The calls of one file read in order, with the sets its functions build."""
+
+    ctx: Context
+    unit: Unit
+    out: list[Decision] = field(default_factory=list)
+    readers: list[Reader] = field(default_factory=list)
+    sets: dict[tuple[str | None, str], _SigSet] = field(default_factory=dict)
+
+    def read(self, callee: str, node: Node, args: list[Node], installers: Installers) -> None:
+        """Add the decisions, set changes or reader of one call."""
+        function = syntax.function_name(node)
+        texts = [node_text(a) for a in args]
+        if callee in installers:
+            sig_i, handler_i, api = installers[callee]
+            if max(sig_i, handler_i) < len(args):
+                action, handler = handler_action(texts[handler_i])
+                self.out += self._per_signal(node, args[sig_i], action, handler, f"{callee}→{api}")
+        elif callee == "signal" and len(args) >= 2:
+            action, handler = handler_action(texts[1])
+            self.out += self._per_signal(node, args[0], action, handler, "signal")
+        elif callee == "sigaction" and len(args) >= 2:
+            self.out += self._sigaction(node, args)
+        elif callee in helpers():
+            self.out += self._helper(node, helpers()[callee], args)
+        elif callee in ("sigemptyset", "sigfillset", "sigaddset", "sigdelset") and args:
+            self._set_op(callee, function, args)
+        elif callee in ("sigprocmask", "pthread_sigmask") and len(args) >= 2:
+            self.out += self._mask(node, texts)
+        elif callee in READERS and args:
+            self.readers.append(Reader(callee, _reader_result(callee, texts), node, self.unit.path))
+
+    def _per_signal(
+        self, node: Node, arg: Node, action: str, handler: str | None, via: str, saved: str | None = None
+    ) -> list[Decision]:
+        """One decision per signal named by `arg`."""
+        sigs, note = signals_of(self.ctx, self.unit, arg)
+        return [self._decision(node, s, action, handler, via, note, saved) for s in sigs]
+
+    def _decision(
+        self,
+        node: Node,
+        sig: str,
+        action: str,
+        handler: str | None,
+        via: str,
+        note: str | None = None,
+        saved: str | None = None,
+    ) -> Decision:
+        """A decision at `node`."""
+        where = location(self.unit, node)
+        return Decision(sig, action, handler, where, syntax.function_name(node), via, node, self.unit.path, note, saved)
+
+    def _sigaction(self, node: Node, args: list[Node]) -> list[Decision]:
+        """sigaction(sig, act, old): the handler comes from the struct `act` points to."""
+        act = node_text(args[1]).strip()
+        if act in ("NULL", "0"):
+            return []
+        variable = act[1:].strip() if act.startswith("&") else None
+        function = syntax.function_name(node)
+        if variable and any(d.saved == variable and d.function == function for d in self.out):
+            self._restore(node, variable, function)
+            return []
+        saved = address_of(node_text(args[2])) if len(args) > 2 else None
+        action, handler, note = struct_handler(self.ctx, self.unit, node, args[1], variable)
+        out = self._per_signal(node, args[0], action, handler, "sigaction", saved)
+        return [replace(d, note=d.note or note) for d in out]
+
+    def _restore(self, node: Node, variable: str, function: str | None) -> None:
+        """A saved action or mask put back: the earlier change was temporary."""
+        for decision in [d for d in self.out if d.saved == variable and d.function == function]:
+            self.out.remove(decision)
+            where = location(self.unit, node)
+            self.ctx.skip_decision(decision, f"temporary: restored from {variable} at line {where.line}")
+
+    def _helper(self, node: Node, helper: Helper, args: list[Node]) -> list[Decision]:
+        """A variadic helper call: expand its list (macros, -1 end) into decisions."""
+        if helper.effect in ("reset_all", "unblock_all"):
+            return [self._decision(node, "*", helper.effect, None, helper.effect)]
+        first = helper.first or 0
+        if len(args) <= first:
+            return []
+        texts = [node_text(a) for a in args[first:]]
+        resolved = self.ctx.resolver.resolve_list(texts, self.unit.path)
+        listed = [m for m in resolved.macros if any(m in t.split() or m == t.strip() for t in texts)]
+        via = f"{helper.name}({', '.join(listed)})" if listed else helper.name
+        sigs, _ = from_resolved(self.ctx, resolved, self.unit, node)
+        function = syntax.function_name(node)
+        if helper.effect == "add":
+            target = self.sets.setdefault((function, _set_name(args[0])), _SigSet())
+            target.members.update(sigs)
+            target.removed.difference_update(sigs)
+            return []
+        if helper.effect == "mask":
+            how = node_text(args[0])
+            action = "unblock" if "UNBLOCK" in how else "block"
+            saved = address_of(node_text(args[1]))
+            return [self._decision(node, s, action, None, via, saved=saved) for s in sigs]
+        if helper.effect == "sigaction":
+            act = args[0]
+            action, handler, note = struct_handler(self.ctx, self.unit, node, act, address_of(node_text(act)))
+            return [self._decision(node, s, action, handler, via, note) for s in sigs]
+        return [self._decision(node, s, helper.effect, None, via) for s in sigs]
+
+    def _set_op(self, callee: str, function: str | None, args: list[Node]) -> None:
+        """sigemptyset / sigfillset / sigaddset / sigdelset on a set variable of `function`."""
+        key = (function, _set_name(args[0]))
+        if callee in ("sigemptyset", "sigfillset"):
+            self.sets[key] = _SigSet(filled=callee == "sigfillset")
+            return
+        if len(args) < 2:
+            return
+        sigs, _ = signals_of(self.ctx, self.unit, args[1])
+        target = self.sets.setdefault(key, _SigSet())
+        if callee == "sigaddset":
+            target.members.update(sigs)
+            target.removed.difference_update(sigs)
+        else:
+            target.removed.update(sigs)
+
+    def _mask(self, node: Node, texts: list[str]) -> list[Decision]:
+        """sigprocmask(how, set, old): block or unblock the members of `set`, or restore a saved mask."""
+        function = syntax.function_name(node)
+        how, variable = texts[0], address_of(texts[1]) or texts[1]
+        if any(d.saved == variable and d.function == function for d in self.out):
+            self._restore(node, variable, function)
+            return []
+        built = self.sets.get((function, variable))
+        if built is None:
+            if variable not in ("NULL", "0"):
+                self.ctx.skip(self.unit, node, f"mask {variable} not built in {function}")
+            return []
+        action = "unblock" if "UNBLOCK" in how else "block"
+        saved = address_of(texts[2]) if len(texts) > 2 else None
+        names = built.names(sorted(self.ctx.rt_rows)) + (["*RT"] if built.filled else [])
+        return [self._decision(node, s, action, None, "sigprocmask", saved=saved) for s in names]
+
+
+def _set_name(arg: Node) -> str:
+    """The sigset variable a set operation works on: `&set` -> set."""
+    return address_of(node_text(arg)) or node_text(arg)
+
+
+def _reader_result(callee: str, texts: list[str]) -> str | None:
+    """The variable a sigwait-family call stores the received signal in."""
+    if callee == "signalfd" or len(texts) < 2:
+        return None
+    return address_of(texts[1])

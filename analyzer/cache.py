@@ -8,15 +8,41 @@ one transaction per write); a file SQLite cannot read is moved aside and rebuilt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from analyzer import resources
+
+_BUSY_SECONDS = 5.0
+
+
+def _retry(action: Callable[[], object], attempts: int = 5) -> None:
+    """Run `action`, again after a pause while another connection holds the lock."""
+    for attempt in range(attempts):
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _prepare(db: sqlite3.Connection) -> sqlite3.Connection:
+    """WAL mode, the table, and a read that fails now if the file is no database."""
+    _retry(lambda: db.execute("PRAGMA journal_mode=WAL"))
+    _retry(lambda: db.execute(_SCHEMA))
+    _retry(lambda: db.execute("SELECT count(*) FROM results WHERE kind = ''").fetchone())
+    db.isolation_level = "DEFERRED"  # transactions from here on (`with db:`)
+    return db
+
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results"
@@ -75,14 +101,16 @@ class ResultCache:
         """Store values in one transaction; a busy or read-only cache is not an error."""
         if self._db is None or not items:
             return
-        try:
-            with self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO results (kind, key, value) VALUES (?, ?, ?)",
-                    [(kind, key, value) for key, value in items.items()],
-                )
-        except sqlite3.OperationalError:
-            pass  # another run holds the lock past the timeout: this result is simply not kept
+        rows = [(kind, key, value) for key, value in items.items()]
+        db = self._db
+
+        def write() -> None:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO results (kind, key, value) VALUES (?, ?, ?)", rows)
+
+        # Another run holding the lock throughout only means these results are not kept.
+        with contextlib.suppress(sqlite3.OperationalError):
+            _retry(write)
 
     def close(self) -> None:
         """Close the database (checkpointing its write-ahead log)."""
@@ -98,21 +126,24 @@ class ResultCache:
         assert self._db is not None
         try:
             return list(self._db.execute(sql, params))
+        except sqlite3.OperationalError:
+            return []  # busy past the timeout: a miss, not a reason to doubt the file
         except sqlite3.DatabaseError:
             self._db = self._open(self._move_aside(self.path))
             return []
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
-        """Open (creating) the cache; move a corrupt file aside and start afresh."""
+        """Open (creating) the cache; move a corrupt file aside and start afresh.
+
+        A locked database is another run at work, never corruption: only errors that say
+        the file is not a database (or is malformed) move it aside.
+        """
         for attempt in range(2):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(_SCHEMA)
-                db.execute("SELECT count(*) FROM results WHERE kind = ''").fetchone()
-                db.isolation_level = "DEFERRED"  # transactions from here on (`with db:`)
-                return db
+                return _prepare(sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None))
+            except sqlite3.OperationalError:
+                break  # still busy after retrying: run without a cache rather than wait
             except sqlite3.DatabaseError:
                 if attempt:
                     break

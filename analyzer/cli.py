@@ -102,9 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     diff_cmd.add_argument("old", metavar="OLD", help="git ref, directory, tarball or scan report (.json)")
-    diff_cmd.add_argument(
-        "new", metavar="NEW", nargs="?", help="git ref, directory, tarball or scan report (.json)"
-    )
+    diff_cmd.add_argument("new", metavar="NEW", nargs="?", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.add_argument(
         "--worktree", action="store_true", help="compare OLD with the uncommitted work tree (nothing is modified)"
     )

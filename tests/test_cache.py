@@ -90,3 +90,17 @@ def test_parallel_and_serial_parsing_agree() -> None:
     parallel = _run_jobs(jobs)
     serial = [_run_jobs([job])[0] for job in jobs]
     assert parallel == serial
+
+
+def test_a_locked_cache_is_not_mistaken_for_a_corrupt_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import analyzer.cache as cache_module
+
+    path = tmp_path / "c.sqlite"
+    ResultCache(path).put("file", "k", "v")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(cache_module, "_BUSY_SECONDS", 0.05)
+    ResultCache(path).put("file", "k2", "v2")  # waits, gives up, keeps going
+    holder.execute("ROLLBACK")
+    assert [p.name for p in tmp_path.iterdir() if "corrupt" in p.name] == []
+    assert ResultCache(path).get("file", "k") == "v"

@@ -11,9 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
-import referencing
 
 from analyzer import __version__, resources
 from analyzer.diff import ReportDiff, SiteChange, Status
@@ -77,8 +75,11 @@ def _fast_validator(schema_name: str) -> Any:
 
 
 @functools.cache
-def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+def _validator(schema_name: str) -> Any:
     """jsonschema, run only on invalid data: it names the failing JSON path the way users read it."""
+    import jsonschema  # imported here: 50 ms of start-up that valid data never needs
+    import referencing
+
     schemas = _schemas()
     registry: referencing.Registry = referencing.Registry().with_resources(
         (schema["$id"], referencing.Resource.from_contents(schema)) for schema in schemas.values()

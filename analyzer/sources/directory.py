@@ -15,22 +15,26 @@ from analyzer.sources.git import kernel_release_of
 class DirectorySource:
     """A directory tree read as it is on disk."""
 
-    def __init__(self, root: Path) -> None:
+    # Every file below the root, tracked or not; no -I: binaries are accounted for.
+    GREP: tuple[str, ...] = ("git", "grep", "--no-index", "-l", "-w")
+    KIND = "directory"
+
+    def __init__(self, root: Path, spec: str | None = None, repo: str | None = None) -> None:
         self.root = root.resolve()
         if not self.root.is_dir():
             raise SourceError(f"{root}: not a directory")
-        self._hashes: dict[str, str] = {}
         makefile = self.root / "Makefile"
         self.info = SourceInfo(
-            kind="directory",
-            spec=str(root),
+            kind=self.KIND,
+            spec=spec or str(root),
+            repo=repo,
             path=str(self.root),
             release=kernel_release_of(makefile.read_bytes()) if makefile.is_file() else None,
         )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
         """Map each file that mentions a word of `idents` to the sha256 of its content."""
-        args = ["git", "grep", "--no-index", "-l", "-w"]  # no -I: binaries are accounted for
+        args = list(self.GREP)
         for ident in idents:
             args += ["-e", ident]
         proc = subprocess.run([*args, "--", "."], cwd=self.root, capture_output=True, check=False)

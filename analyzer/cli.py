@@ -78,6 +78,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="what the tree is (default: detected: a kernel Makefile, meson.build of systemd, else another C init)",
     )
     common.add_argument(
+        "--source-url",
+        metavar="TEMPLATE",
+        help="html links to the source: elixir, cgit, or a URL with {project} {ref} {commit} {path} {line}",
+    )
+    common.add_argument(
         "--remote",
         metavar="URL",
         help="with no --repo outside a clone: fetch the named tags from URL (default: the project's upstream)",
@@ -162,14 +167,15 @@ def run_history(args: argparse.Namespace) -> int:
     repo = open_repo(_repo(args, [r for r in args.refs if ".." not in r]) if args.repo is None else args.repo)
     refs = resolve_refs(repo, args.refs, args.tags)
     stats = RunStats()
-    reports = scan_many([GitSource(repo, ref) for ref in refs], extra=args.track, project=args.project, stats=stats)
+    sources = [GitSource(repo, ref) for ref in refs]
+    reports = scan_many(sources, extra=args.track, project=args.project, stats=stats)
     print(
         f"siganalyze: {len(refs)} releases; file results needed {stats.release_files}, "
         f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}",
         file=sys.stderr,
     )
     timeline = build_timeline(reports)
-    return _emit(timeline, args, [w for r in reports for w in r.warnings])
+    return _emit(timeline, args, [w for r in reports for w in r.warnings], sources)
 
 
 def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
@@ -197,8 +203,9 @@ def _inside_a_clone() -> bool:
 
 def run_scan(args: argparse.Namespace) -> int:
     """scan VERSION."""
-    (report,) = scan_many([open_source(args.spec, _repo(args, [args.spec]))], extra=args.track, project=args.project)
-    return _emit(report, args, report.warnings)
+    source = open_source(args.spec, _repo(args, [args.spec]))
+    (report,) = scan_many([source], extra=args.track, project=args.project)
+    return _emit(report, args, report.warnings, [source])
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -222,16 +229,26 @@ def run_diff(args: argparse.Namespace) -> int:
     scanned = scan_many([source for _, source in to_scan], extra=args.track, project=args.project)
     loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
     result = diff_reports(loaded[0], loaded[1])
-    code = _emit(result, args, loaded[0].warnings + loaded[1].warnings)
+    code = _emit(result, args, loaded[0].warnings + loaded[1].warnings, [source for _, source in to_scan])
     return ExitCode.CHANGED if args.fail_on_change and result.logic_changed else code
 
 
-def _emit(obj: Report | ReportDiff | Timeline, args: argparse.Namespace, warnings: Sequence[str]) -> int:
+def _emit(
+    obj: Report | ReportDiff | Timeline,
+    args: argparse.Namespace,
+    warnings: Sequence[str],
+    sources: Sequence[Source] = (),
+) -> int:
     """Validate JSON output, write it, report warnings; --strict turns warnings into exit 3."""
     if args.format == "json":
         json_report.validate(json_report.to_json(obj), "output")
     color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = render(obj, args.format, color=color)
+    lines = None
+    if args.format == "html":
+        from analyzer.report.html import source_lines_from
+
+        lines = source_lines_from(sources)
+    text = render(obj, args.format, color=color, source_lines=lines, source_url=args.source_url)
     if args.output is not None:
         json_report.write_text(text, args.output)
     else:
@@ -252,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if value is not None and value.startswith("-"):  # never let a ref reach git as an option
             parser.error(f"{value!r} looks like an option, not a version")
     try:
+        if getattr(args, "source_url", None):
+            from analyzer.report.html import source_url_template
+
+            source_url_template(args.source_url)  # a bad template fails before any scanning
         return int(args.run(args))
     except SiganalyzeError as exc:
         print(f"siganalyze: error: {exc}", file=sys.stderr)

@@ -181,6 +181,7 @@ class FileStat:
     error_nodes: int = 0
     missing_nodes: int = 0
     occurrences: int = 0
+    timed_out: bool = False  # a parse ran past its deadline: code occurrences left unaccounted
 
 
 @dataclass(frozen=True, slots=True)

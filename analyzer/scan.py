@@ -82,7 +82,7 @@ def scan_many(
     for i, plan in enumerate(plans):
         if i not in reports:
             reports[i] = _assemble(plan, results)
-            if plan.report_key:
+            if plan.report_key and not any(f.timed_out for f in reports[i].files):
                 cache.put("report", plan.report_key, _report_to_cache(reports[i]))
     return [reports[i] for i in range(len(plans))]
 
@@ -151,7 +151,9 @@ def _analyze(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats) -> dic
         cache_key("file", path, blob, *idents): result
         for (path, blob, _, idents), result in zip(jobs, fresh, strict=True)
     }
-    cache.put_many("file", {key: json_report.file_result_to_text(result) for key, result in new.items()})
+    # A parse that timed out depends on the machine's load, not on the blob: never keep it.
+    keep = {key: result for key, result in new.items() if not (result.stat and result.stat.timed_out)}
+    cache.put_many("file", {key: json_report.file_result_to_text(result) for key, result in keep.items()})
     return results | new
 
 
@@ -195,7 +197,7 @@ def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
             sorted((o for r in per_file.values() for o in r.occurrences), key=lambda o: (o.location, o.ident))
         ),
         tool_version=__version__,
-        warnings=tuple(w for r in per_file.values() for w in r.warnings),
+        warnings=(*getattr(plan.source, "warnings", ()), *(w for r in per_file.values() for w in r.warnings)),
         masks=tuple(sorted((m for r in per_file.values() for m in r.masks), key=lambda m: m.location)),
         force=tuple(entry.force) if entry else (),
         kill_paths=kill_paths(hops, [s for s in sites if s.ident == FLAG]) if entry else (),

@@ -70,28 +70,56 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
         return result
 
     layout = preprocess.lex(data)
-    variants: dict[Selection, _Parsed] = {}
-
-    def parsed(selection: Selection) -> _Parsed:
-        if selection not in variants:
-            variants[selection] = _parse_variant(preprocess.variant(data, layout, dict(selection)), tracked)
-        return variants[selection]
-
-    default = parsed(())
+    variants = _Variants(data, layout, tracked, parse.deadline_seconds())
+    default = variants.get(())
     for offset, ident in hits:
         location = lines.location(offset)
-        accounted = _account(offset, ident, location, data, layout, parsed, result)
+        accounted = _account(offset, ident, location, data, layout, variants.get, result)
         result.occurrences.append(Occurrence(ident, location, accounted))
         if accounted is Accounting.UNACCOUNTED:
             result.warnings.append(f"{location}: occurrence of {ident} not accounted for")
+    if variants.timed_out:
+        result.warnings.insert(
+            0, f"{path}: parse timed out after {variants.deadline:g}s; occurrences accounted as text only"
+        )
     result.masks = masks_from_sites(result.sites, data, layout)
-    result.force = force_assignments(default.tree, data, layout, lines.location)
-    result.calls = calls_in(default.tree, lines.location)
-    errors, missing = parse.error_counts(default.tree)
+    errors = missing = 0
+    if default is not None:
+        result.force = force_assignments(default.tree, data, layout, lines.location)
+        result.calls = calls_in(default.tree, lines.location)
+        errors, missing = parse.error_counts(default.tree)
     result.stat = FileStat(
-        path, blob, parsed=True, parses=len(variants), error_nodes=errors, missing_nodes=missing, occurrences=len(hits)
+        path,
+        blob,
+        parsed=default is not None,
+        parses=len(variants.parsed),
+        error_nodes=errors,
+        missing_nodes=missing,
+        occurrences=len(hits),
+        timed_out=variants.timed_out,
     )
     return result
+
+
+class _Variants:
+    """The parsed variants of one file, made on demand; none more once one parse times out."""
+
+    def __init__(self, data: bytes, layout: preprocess.Layout, tracked: tuple[str, ...], deadline: float) -> None:
+        self.data, self.layout, self.tracked, self.deadline = data, layout, tracked, deadline
+        self.parsed: dict[Selection, _Parsed] = {}
+        self.timed_out = False
+
+    def get(self, selection: Selection) -> _Parsed | None:
+        """The variant choosing `selection`, or None when parsing (this or an earlier one) timed out."""
+        if selection not in self.parsed and not self.timed_out:
+            text = preprocess.variant(self.data, self.layout, dict(selection))
+            try:
+                self.parsed[selection] = _parse_variant(text, self.tracked, self.deadline)
+            except parse.ParseTimeout:
+                # Each further variant would likely take as long: the file is treated as
+                # unparsed from here on rather than multiplying the wait.
+                self.timed_out = True
+        return self.parsed.get(selection)
 
 
 def _account(
@@ -100,10 +128,10 @@ def _account(
     location: Location,
     data: bytes,
     layout: preprocess.Layout,
-    parsed: Callable[[Selection], _Parsed],
+    parsed: Callable[[Selection], _Parsed | None],
     result: FileResult,
 ) -> Accounting:
-    """Explain one occurrence; build its Site when it is code."""
+    """Explain one occurrence; build its Site when it is code (unaccounted when its parse timed out)."""
     if layout.is_inactive(offset):
         return Accounting.INACTIVE
     if preprocess.in_spans(layout.comments, offset):
@@ -111,6 +139,8 @@ def _account(
     if preprocess.in_spans(layout.strings, offset):
         return Accounting.STRING
     variant = parsed(preprocess.selection_for(layout, offset))
+    if variant is None:
+        return Accounting.UNACCOUNTED
     node = variant.idents.get(offset)
     if node is not None:
         site = _site(node, ident, location, data, layout, variant, result)
@@ -138,9 +168,9 @@ def _account(
     return Accounting.SITE
 
 
-def _parse_variant(text: bytes, tracked: tuple[str, ...]) -> _Parsed:
+def _parse_variant(text: bytes, tracked: tuple[str, ...], deadline: float) -> _Parsed:
     """Parse one rewritten variant and index what the queries match in it."""
-    tree = parse.parse(text)
+    tree = parse.parse(text, deadline)
     root = tree.root_node
     idents = {m["ident"].start_byte: m["ident"] for m in iter_matches(load_query("kernel/sites", tracked), root)}
     definitions = {

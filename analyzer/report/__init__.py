@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from analyzer.diff import ReportDiff
 from analyzer.history import Timeline
-from analyzer.model import Report
+from analyzer.model import Report, SourceInfo
 
-FORMATS = ("text", "json", "md", "rst", "csv", "sarif")
+SourceLines = Callable[[SourceInfo, str], "list[str] | None"]
+
+FORMATS = ("text", "json", "md", "rst", "csv", "sarif", "html")
 
 
-def render(obj: Report | ReportDiff | Timeline, fmt: str, color: bool = False) -> str:
+def render(
+    obj: Report | ReportDiff | Timeline,
+    fmt: str,
+    color: bool = False,
+    source_lines: SourceLines | None = None,
+    source_url: str | None = None,
+) -> str:
     """Render a report, diff or timeline in `fmt` as one string."""
+    if fmt == "html":
+        from analyzer.report.html import render_html
+
+        return render_html(obj, source_lines, source_url)
     if fmt == "sarif":
         if not isinstance(obj, ReportDiff):
             from analyzer.errors import UsageError

@@ -46,7 +46,7 @@ HISTORY_SCHEMA = "siganalyze/history"
 #    per-file parse stats, and the accounting of every textual occurrence.
 # 2: site kind "call"; signal classes (masks), force decision and kill path in reports and
 #    diffs; accounting category "binary"; diffs list names only one side tracked.
-#    PID 1's signal table (`project`, `init`) for systemd and other inits.
+#    PID 1's signal table (`project`, `init`) for systemd and other inits; files[].timed_out.
 #    Version-1 files are refused with a hint to re-run the scan: their absent sections
 #    would read as facts that vanished.
 SCHEMA_VERSION = 2

@@ -150,6 +150,10 @@ def describe_fact(fact: SignalMask | ForceAssignment | KillPath | Disposition) -
         if fact.preproc:
             lines.append("    only " + " < ".join(fact.preproc))
         return lines
+    if not isinstance(fact, KillPath):  # a family this renderer has no words for yet
+        from analyzer.report.tables import describe
+
+        return [describe(fact)]
     heading = "decides the signal is ignored" if fact.primary else "tests the flag"
     lines = [f"kill(2) -> {fact.target} ({heading}), {len(fact.hops)} hops:"]
     if fact.hops:

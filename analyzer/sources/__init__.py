@@ -11,7 +11,7 @@ from typing import Protocol
 from analyzer.errors import SourceError
 from analyzer.model import SourceInfo
 
-TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar")
+TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tzst", ".tar")
 C_SUFFIXES = (".c", ".h")
 
 

@@ -74,12 +74,31 @@ def build_timeline(reports: Sequence[Report]) -> Timeline:
             row_of[id(new)] = row
             cells[row][i], facts[row][i] = status.value, new
     rows = [
-        TimelineRow(
-            family, _label(next(f for f in reversed(row_facts) if f is not None)), tuple(row_cells), tuple(row_facts)
-        )
+        TimelineRow(family, _label(_latest(row_facts)), tuple(row_cells), tuple(row_facts))
         for family, row_cells, row_facts in zip(families, cells, facts, strict=True)
     ]
-    return Timeline(tuple(r.source for r in reports), tuple(rows))
+    tracked = list(dict.fromkeys(i for r in reports for i in r.tracked))
+    return Timeline(tuple(r.source for r in reports), tuple(sorted(rows, key=lambda row: _row_order(row, tracked))))
+
+
+_FAMILY_ORDER = ["site", *(family.name for family in FAMILIES)]
+_KIND_ORDER = ["define", "set", "clear", "test", "call", "other"]
+
+
+def _latest(facts: Sequence[Site | Fact | None]) -> Site | Fact:
+    """A row's most recent fact: what its label describes."""
+    return next(f for f in reversed(facts) if f is not None)
+
+
+def _row_order(row: TimelineRow, tracked: list[str]) -> tuple[object, ...]:
+    """Sites by identifier (tracked order), kind and first appearance; then each fact family."""
+    fact = _latest(row.facts)
+    if not isinstance(fact, Site):
+        family = _FAMILY_ORDER.index(row.family) if row.family in _FAMILY_ORDER else len(_FAMILY_ORDER)
+        return (family, 0, 0, 0, "", 0)
+    first = next(i for i, f in enumerate(row.facts) if f is not None)
+    ident = tracked.index(fact.ident) if fact.ident in tracked else len(tracked)
+    return (0, ident, _KIND_ORDER.index(fact.kind.value), first, fact.location.path, fact.location.line)
 
 
 def _label(fact: Site | Fact) -> str:

@@ -34,6 +34,11 @@ def test_timeline_follows_sites_through_renames(kernel_repo: Path) -> None:
     assert rows["SIGNAL_UNKILLABLE test get_signal (kernel/signal.c)"] == ("", "added", "moved")
     assert rows["SIGNAL_UNKILLABLE set init_post (init/main.c)"] == ("", "added", "")
     assert rows["SIGNAL_UNKILLABLE set copy_process (kernel/fork.c)"] == ("", "", "added")
+    # rows read in order: the define first, then sets, clears, tests; facts after the sites
+    kinds = [row.label.split()[1] for row in timeline.rows if row.family == "site"]
+    assert kinds[0] == "define" and kinds == sorted(kinds, key=["define", "set", "clear", "test", "other"].index)
+    families = [row.family for row in timeline.rows]
+    assert families == sorted(families, key=["site", "mask", "force", "kill_path", "disposition"].index)
 
 
 def test_history_command_text_and_json(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -15,9 +15,10 @@ from analyzer.errors import ExitCode, SiganalyzeError, StrictError, UsageError
 from analyzer.extract import PROJECTS
 from analyzer.history import Timeline
 from analyzer.model import Report
+from analyzer.progress import Progress
 from analyzer.report import FORMATS, render
 from analyzer.report import json as json_report
-from analyzer.scan import scan_many
+from analyzer.scan import RunStats, scan_many
 from analyzer.sources import Source, open_source
 
 EPILOG = """\
@@ -156,10 +157,18 @@ def run_fetch(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _scan(args: argparse.Namespace, sources: Sequence[Source], stats: RunStats | None = None) -> list[Report]:
+    """scan_many with the command's options and a progress line on a terminal."""
+    progress = Progress()
+    try:
+        return scan_many(sources, extra=args.track, project=args.project, stats=stats, progress=progress)
+    finally:
+        progress.done()
+
+
 def run_history(args: argparse.Namespace) -> int:
     """history A..B | REF... | --tags GLOB: a timeline, releases in version order."""
     from analyzer.history import build_timeline, resolve_refs
-    from analyzer.scan import RunStats
     from analyzer.sources.git import GitSource, open_repo
 
     if not args.refs and not args.tags:
@@ -168,7 +177,7 @@ def run_history(args: argparse.Namespace) -> int:
     refs = resolve_refs(repo, args.refs, args.tags)
     stats = RunStats()
     sources = [GitSource(repo, ref) for ref in refs]
-    reports = scan_many(sources, extra=args.track, project=args.project, stats=stats)
+    reports = _scan(args, sources, stats)
     print(
         f"siganalyze: {len(refs)} releases; file results needed {stats.release_files}, "
         f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}",
@@ -204,7 +213,7 @@ def _inside_a_clone() -> bool:
 def run_scan(args: argparse.Namespace) -> int:
     """scan VERSION."""
     source = open_source(args.spec, _repo(args, [args.spec]))
-    (report,) = scan_many([source], extra=args.track, project=args.project)
+    (report,) = _scan(args, [source])
     return _emit(report, args, report.warnings, [source])
 
 
@@ -226,7 +235,7 @@ def run_diff(args: argparse.Namespace) -> int:
             loaded[i] = json_report.read_report(Path(spec))
         else:
             to_scan.append((i, open_source(spec, repo)))
-    scanned = scan_many([source for _, source in to_scan], extra=args.track, project=args.project)
+    scanned = _scan(args, [source for _, source in to_scan])
     loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
     result = diff_reports(loaded[0], loaded[1])
     code = _emit(result, args, loaded[0].warnings + loaded[1].warnings, [source for _, source in to_scan])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -19,6 +19,7 @@ from analyzer.extract import detect_project
 from analyzer.extract.callgraph import ENTRY, kill_paths
 from analyzer.extract.kernel import FileResult, analyze_file
 from analyzer.model import Report
+from analyzer.progress import silent
 from analyzer.queries import check_identifiers
 from analyzer.sources import Source
 from analyzer.sources.git import GitSource, prefetch_candidates
@@ -56,12 +57,13 @@ def scan_many(
     project: str | None = None,
     cache: ResultCache | None = None,
     stats: RunStats | None = None,
+    progress: Callable[[str], None] = silent,
 ) -> list[Report]:
     """Scan several trees (project detected per tree unless given), sharing work between them."""
     if cache is None:
         own = ResultCache(default_path())
         try:
-            return scan_many(sources, tracked, extra, project, own, stats)
+            return scan_many(sources, tracked, extra, project, own, stats, progress)
         finally:
             own.close()
     plans = []
@@ -75,12 +77,16 @@ def scan_many(
         if plan.report_key and (text := cache.get("report", plan.report_key)) is not None:
             reports[i] = _report_from_cache(text, plan.source)
     todo = [plan for i, plan in enumerate(plans) if i not in reports]
+    if todo:
+        progress(f"searching {len(todo)} tree(s) for {len({i for p in todo for i in p.idents})} names")
     _find_candidates(todo, cache)
     stats = stats if stats is not None else RunStats()
     stats.cached_reports += len(reports)
-    results = _analyze(todo, cache, stats)
+    results = _analyze(todo, cache, stats, progress)
     for i, plan in enumerate(plans):
         if i not in reports:
+            if plan.project != "kernel":
+                progress(f"PID 1 signal table of {plan.source.info.label}")
             reports[i] = _assemble(plan, results)
             if plan.report_key and not any(f.timed_out for f in reports[i].files):
                 cache.put("report", plan.report_key, _report_to_cache(reports[i]))
@@ -123,7 +129,9 @@ def _find_candidates(plans: Sequence[_Plan], cache: ResultCache) -> None:
         plan.candidates = plan.source.candidate_files(plan.idents) if plan.idents else {}
 
 
-def _analyze(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats) -> dict[str, FileResult]:
+def _analyze(
+    plans: Sequence[_Plan], cache: ResultCache, stats: RunStats, progress: Callable[[str], None]
+) -> dict[str, FileResult]:
     """Per-file results of every plan by file key: cached ones, then the rest in parallel."""
     from analyzer.report import json as json_report
 
@@ -146,7 +154,7 @@ def _analyze(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats) -> dic
     stats.release_files += sum(len(plan.candidates) for plan in plans)
     stats.cached += len(cached)
     stats.parsed += len(jobs)
-    fresh = _run_jobs(jobs)
+    fresh = _run_jobs(jobs, progress)
     new = {
         cache_key("file", path, blob, *idents): result
         for (path, blob, _, idents), result in zip(jobs, fresh, strict=True)
@@ -164,13 +172,22 @@ def _read(source: Source, paths: list[str]) -> list[bytes]:
     return [source.read(path) for path in paths]
 
 
-def _run_jobs(jobs: list[tuple[str, str, bytes, tuple[str, ...]]]) -> list[FileResult]:
+def _run_jobs(
+    jobs: list[tuple[str, str, bytes, tuple[str, ...]]], progress: Callable[[str], None] = silent
+) -> list[FileResult]:
     """Analyze files, over every core when there are enough of them."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) < _PARALLEL_FROM or workers < 2:
-        return [analyze_file(*job) for job in jobs]
+        results = (analyze_file(*job) for job in jobs)
+        return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+        done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
+        return [_tick(progress, i, len(jobs), result) for i, result in enumerate(done, start=1)]
+
+
+def _tick(progress: Callable[[str], None], done: int, total: int, result: FileResult) -> FileResult:
+    progress(f"parsing files {done}/{total}")
+    return result
 
 
 def _analyze_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:

@@ -213,3 +213,20 @@ def test_a_failed_fetch_names_the_url(tmp_path: Path, monkeypatch, capsys) -> No
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, "scan", "v6.1", "--remote", f"file://{tmp_path}/missing.git")
     assert code == 2 and f"file://{tmp_path}/missing.git" in err.splitlines()[0]
+
+
+def test_progress_is_shown_on_a_terminal_only() -> None:
+    import io
+
+    from analyzer.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown, hidden = Terminal(), io.StringIO()
+    for stream in (shown, hidden):
+        progress = Progress(stream)
+        progress("parsing files 1/2")
+        progress.done()
+    assert shown.getvalue() == "\r\x1b[Kparsing files 1/2\r\x1b[K" and hidden.getvalue() == ""

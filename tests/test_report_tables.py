@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import UsageError
 from analyzer.factdiff import FAMILIES, Family
+from analyzer.history import Timeline, build_timeline
 from analyzer.model import (
     ConditionalSignal,
     Disposition,
@@ -158,7 +159,7 @@ def section_titles(text: str) -> list[str]:
     return [section[0].astext() for section in tree.findall(nodes.section)]
 
 
-def expected_rows(obj: Report | ReportDiff) -> list[list[list[str]]]:
+def expected_rows(obj: Report | ReportDiff | Timeline) -> list[list[list[str]]]:
     """Header and rows of every table that has rows, as the renderers must show them."""
     return [[[c.replace("_", " ") for c in t.columns], *map(list, t.rows)] for t in tables(obj) if t.rows]
 
@@ -452,3 +453,16 @@ def test_markdown_headings_follow_the_document_title(kernel_reports: tuple[Path,
     _repo, old, new = kernel_reports
     first = render_table(diff_reports(old, new), "md").splitlines()[0]
     assert re.fullmatch(r"## siganalyze diff: v-r2 \(Linux 2\.6\.34, commit \w{12}\) -> v-r3 \(.*\)", first)
+
+
+def test_timeline_tables_in_every_format(kernel_reports: tuple[Path, Report, Report]) -> None:
+    _repo, old, new = kernel_reports
+    timeline = build_timeline([old, new])
+    (table,) = tables(timeline)
+    assert table.columns == ("family", "row", "v-r2", "v-r3")
+    states = {row[2:] for row in table.rows}
+    assert ("present", "moved") in states and ("-", "added") in states  # absent cells stay visible
+    assert rst_tables(render_table(timeline, "rst")) == expected_rows(timeline)
+    assert [t[:1] + t[2:] for t in md_tables(render_table(timeline, "md"))] == expected_rows(timeline)
+    records = csv_records(render_table(timeline, "csv"))
+    assert records[0][:3] == ["table", "family", "row"] and len(records) == len(table.rows) + 1

@@ -34,10 +34,6 @@ def render(
 
         return render_sarif(obj)
     if fmt in ("md", "rst", "csv"):
-        if isinstance(obj, Timeline):
-            from analyzer.errors import UsageError
-
-            raise UsageError(f"history has no {fmt} output yet", hint="use --format text or json")
         from analyzer.report.tables import render_table
 
         return render_table(obj, fmt)

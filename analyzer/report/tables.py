@@ -40,6 +40,7 @@ from typing import Any
 from analyzer.diff import ReportDiff, SiteChange
 from analyzer.errors import UsageError
 from analyzer.factdiff import FAMILIES, FactChange
+from analyzer.history import Timeline
 from analyzer.model import ConditionalSignal, Guard, Hop, Location, Report, Site
 from analyzer.report.text import describe_source
 
@@ -57,28 +58,46 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-def render_table(obj: Report | ReportDiff, fmt: str) -> str:
-    """Render a report or diff as doc tables in `fmt` ("md", "rst" or "csv")."""
+def render_table(obj: Report | ReportDiff | Timeline, fmt: str) -> str:
+    """Render a report, diff or timeline as doc tables in `fmt` ("md", "rst" or "csv")."""
     renderer = _RENDERERS.get(fmt)
     if renderer is None:
         raise UsageError(f"unknown table format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")
     return renderer(heading(obj), tables(obj))
 
 
-def heading(obj: Report | ReportDiff) -> str:
+def heading(obj: Report | ReportDiff | Timeline) -> str:
     """The document title: which tree, or which two trees, the tables describe."""
+    if isinstance(obj, Timeline):
+        releases = [info.label for info in obj.releases]
+        return f"siganalyze history of {len(releases)} releases: {', '.join(releases)}"
     if isinstance(obj, ReportDiff):
         return f"siganalyze diff: {describe_source(obj.old)} -> {describe_source(obj.new)}"
     return f"siganalyze scan of {describe_source(obj.source)}"
 
 
-def tables(obj: Report | ReportDiff) -> tuple[Table, ...]:
-    """The tables of a report or diff, in output order."""
+def tables(obj: Report | ReportDiff | Timeline) -> tuple[Table, ...]:
+    """The tables of a report, diff or timeline, in output order."""
+    if isinstance(obj, Timeline):
+        return (_timeline_table(obj),)
     if isinstance(obj, ReportDiff):
         return (_change_table(obj.changes), _fact_change_table(obj.fact_changes))
     # Families with no fact are left out, as in the text report: a kernel has no PID 1 table.
     families = [dataclass_table(f.name, f.title, facts) for f in FAMILIES if (facts := f.facts(obj))]
     return (_site_table(obj.sites), *_init_tables(obj), *families)
+
+
+_TIMELINE_WORDS = {"": "-"}  # an absent cell must still be a visible cell in every format
+
+
+def _timeline_table(timeline: Timeline) -> Table:
+    """One row per site or fact, one column per release in version order."""
+    columns = ("family", "row", *(info.label for info in timeline.releases))
+    rows = tuple(
+        (row.family, cell(row.label), *(_TIMELINE_WORDS.get(state, state) for state in row.cells))
+        for row in timeline.rows
+    )
+    return Table("timeline", "Timeline", columns, rows)
 
 
 # --- cells -------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_tarball_source_matches_the_directory(tmp_path: Path, suffix: str) -> No
     with tarfile.open(tarball, f"w:{suffix.split('.')[1]}") as archive:
         archive.add(FIXTURES / "kernel" / "r3", arcname="linux-r3")
     (report,) = scan_many([open_source(str(tarball))])
-    assert report.source.kind == "tarball" and report.source.release == "6.1"
+    assert report.source.kind == "tarball" and report.source.release == "6.1" and report.project == "kernel"
     assert report.source.content_hash is not None and len(report.source.content_hash) == 64
     assert site_rows(str(tarball)) == site_rows(str(FIXTURES / "kernel" / "r3"))
 

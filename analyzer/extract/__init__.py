@@ -6,15 +6,24 @@ import re
 
 from analyzer.errors import SourceError
 from analyzer.sources import Source
+from analyzer.sources.git import kernel_release_of
 
 PROJECTS = ("kernel", "systemd", "init")
+def _kernel_makefile(source: Source) -> bool:
+    """True when the top Makefile states a kernel release (a tarball knows only once read)."""
+    try:
+        return kernel_release_of(source.read("Makefile")) is not None
+    except SourceError:
+        return False
+
+
 _MESON_PROJECT = re.compile(rb"""^\s*project\s*\(\s*['"]([^'"]+)['"]""", re.M)
 
 
 def detect_project(source: Source) -> str:
     """ "kernel" for a tree whose top Makefile states VERSION/PATCHLEVEL, "systemd" for
     meson.build's project('systemd', ...), else "init" (any other C init)."""
-    if source.info.release is not None:
+    if source.info.release is not None or _kernel_makefile(source):
         return "kernel"
     try:
         meson = source.read("meson.build")

@@ -90,23 +90,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
 
-    scan_cmd = commands.add_parser(
-        "scan",
-        parents=[common],
-        help="list every site in one release",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    scan_cmd = _command(commands, common, "scan", "list every site in one release")
     scan_cmd.add_argument("spec", metavar="VERSION", help="git ref, source directory or tarball")
     scan_cmd.set_defaults(run=run_scan)
 
-    diff_cmd = commands.add_parser(
-        "diff",
-        parents=[common],
-        help="compare two releases",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    diff_cmd = _command(commands, common, "diff", "compare two releases")
     diff_cmd.add_argument("old", metavar="OLD", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.add_argument("new", metavar="NEW", nargs="?", help="git ref, directory, tarball or scan report (.json)")
     diff_cmd.add_argument(
@@ -119,27 +107,31 @@ def make_parser() -> argparse.ArgumentParser:
     )
     diff_cmd.set_defaults(run=run_diff)
 
-    history_cmd = commands.add_parser(
-        "history",
-        parents=[common],
-        help="follow every site and fact across many releases",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    history_cmd = _command(commands, common, "history", "follow every site and fact across many releases")
     history_cmd.add_argument("refs", metavar="REFS", nargs="*", help="a range A..B of tags, or refs")
     history_cmd.add_argument("--tags", metavar="GLOB", help="every tag matching GLOB, e.g. 'v2.6.*'")
     history_cmd.set_defaults(run=run_history)
 
-    fetch_cmd = commands.add_parser(
-        "fetch",
-        parents=[common],
-        help="fetch named tags into the cache repo (shallow, no work tree)",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    fetch_cmd = _command(commands, common, "fetch", "fetch named tags into the cache repo (shallow, no work tree)")
     fetch_cmd.add_argument("refs", metavar="REF", nargs="+", help="tag (or branch) names")
     fetch_cmd.set_defaults(run=run_fetch)
     return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    name: str,
+    help_text: str,
+) -> argparse.ArgumentParser:
+    """One subcommand with the common options and the examples."""
+    return commands.add_parser(
+        name,
+        parents=[common],
+        help=help_text,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _output_path(value: str) -> Path:

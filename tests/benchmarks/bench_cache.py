@@ -21,24 +21,11 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
+
+from common import cold_env, timed  # tests/benchmarks/common.py, beside this script
 
 from analyzer.scan import DEFAULT_TRACKED
-
-
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Wall time and stderr of one successful run."""
-    start = time.perf_counter()
-    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, check=True)
-    return time.perf_counter() - start, proc.stderr
-
-
-def fresh_cache_env() -> dict[str, str]:
-    """The environment with XDG_CACHE_HOME pointing at a new empty directory."""
-    return {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="siganalyze-bench-")}
 
 
 def main() -> int:
@@ -60,17 +47,17 @@ def main() -> int:
     cold, warm, baseline = [], [], []
     for _ in range(args.runs):
         baseline.append(timed(grep, dict(os.environ))[0])
-        env = fresh_cache_env()
+        env = cold_env()
         cold.append(timed(diff, env)[0])
         warm.append(timed(diff, env)[0])
     rows.append(("cold diff", statistics.median(cold), "git grep -l -w (both refs)", statistics.median(baseline)))
     rows.append(("warm diff (cache filled)", statistics.median(warm), "target", 0.5))
 
-    env = fresh_cache_env()
+    env = cold_env()
     history_time, history_err = timed([tool, "history", args.range, "--repo", args.repo], env)
     low, _, high = args.range.partition("..")
     tags = _tags_in_range(args.repo, low, high)
-    per_tag = sum(timed([tool, "scan", tag, "--repo", args.repo], fresh_cache_env())[0] for tag in tags)
+    per_tag = sum(timed([tool, "scan", tag, "--repo", args.repo], cold_env())[0] for tag in tags)
     rows.append((f"history {args.range} cold ({len(tags)} tags)", history_time, "scan once per tag, cold", per_tag))
 
     print(f"{'measure':<44} {'seconds':>8}   {'baseline':<30} {'seconds':>8} {'ratio':>6}")

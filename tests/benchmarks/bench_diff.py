@@ -13,27 +13,14 @@ the warm case). Not collected by pytest.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
+
+from common import cold_env, timed  # tests/benchmarks/common.py, beside this script
 
 from analyzer.scan import DEFAULT_TRACKED
-
-
-def timed(command: list[str], env: dict[str, str] | None = None) -> float:
-    """Wall time of one run of `command`, which must succeed."""
-    start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
-    return time.perf_counter() - start
-
-
-def cold() -> dict[str, str]:
-    """An environment whose result cache is a new empty directory: every run starts cold."""
-    return {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="siganalyze-bench-")}
 
 
 def main() -> int:
@@ -59,8 +46,8 @@ def main() -> int:
 
     ours_times, grep_times = [], []
     for _ in range(args.runs):
-        grep_times.append(timed(grep))
-        ours_times.append(timed(ours, cold()))
+        grep_times.append(timed(grep)[0])
+        ours_times.append(timed(ours, cold_env())[0])
     ours_median, grep_median = statistics.median(ours_times), statistics.median(grep_times)
     print(f"{'command':<46} {'median s':>9} {'min s':>7} {'max s':>7}")
     label = f"git grep -l -w ({len(idents)} names, both refs)"

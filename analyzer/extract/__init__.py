@@ -9,6 +9,8 @@ from analyzer.sources import Source
 from analyzer.sources.git import kernel_release_of
 
 PROJECTS = ("kernel", "systemd", "init")
+
+
 def _kernel_makefile(source: Source) -> bool:
     """True when the top Makefile states a kernel release (a tarball knows only once read)."""
     try:

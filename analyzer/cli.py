@@ -19,7 +19,7 @@ from analyzer.progress import Progress
 from analyzer.report import FORMATS, render
 from analyzer.report import json as json_report
 from analyzer.scan import RunStats, scan_many
-from analyzer.sources import Source, open_source
+from analyzer.sources import Source, looks_like_path, open_source
 
 EPILOG = """\
 examples:
@@ -183,7 +183,7 @@ def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
     """--repo, else the clone around the current directory, else a cache repo with `specs` fetched."""
     if args.repo or (args.remote is None and _inside_a_clone()):
         return str(args.repo) if args.repo else None
-    refs = [spec for spec in specs if not Path(spec).exists()]
+    refs = [spec for spec in specs if not Path(spec).exists() and not looks_like_path(spec)]
     if not refs:
         return None
     from analyzer.sources.remote import repo_for, terminal_progress
@@ -211,8 +211,12 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """diff OLD NEW."""
-    if (args.new is None) == (not args.worktree):
+    if args.new is not None and args.worktree:
+        raise UsageError("give NEW or --worktree, not both")
+    if args.new is None and not args.worktree:
         raise UsageError("name NEW, or compare OLD with the work tree with --worktree")
+    if args.worktree and args.repo is None and not _inside_a_clone():
+        raise UsageError("--worktree compares with a clone's work tree: run it inside one or name it with --repo")
     loaded: dict[int, Report] = {}
     to_scan: list[tuple[int, Source]] = []
     specs = [spec for spec in (args.old, args.new) if spec is not None and not spec.endswith(".json")]
@@ -223,12 +227,17 @@ def run_diff(args: argparse.Namespace) -> int:
             from analyzer.sources.worktree import WorktreeSource
 
             to_scan.append((i, WorktreeSource(open_repo(repo))))
-        elif spec.endswith(".json") and Path(spec).is_file():
+        elif spec.endswith(".json"):
             loaded[i] = json_report.read_report(Path(spec))
         else:
             to_scan.append((i, open_source(spec, repo)))
     scanned = _scan(args, [source for _, source in to_scan])
     loaded.update({i: report for (i, _), report in zip(to_scan, scanned, strict=True)})
+    if loaded[0].project != loaded[1].project:
+        raise UsageError(
+            f"OLD is a {loaded[0].project} tree and NEW a {loaded[1].project} tree: compare like with like",
+            hint="force one kind on both with --project",
+        )
     result = diff_reports(loaded[0], loaded[1])
     code = _emit(result, args, loaded[0].warnings + loaded[1].warnings, [source for _, source in to_scan])
     return ExitCode.CHANGED if args.fail_on_change and result.logic_changed else code
@@ -269,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for value in values:
         if value is not None and value.startswith("-"):  # never let a ref reach git as an option
             parser.error(f"{value!r} looks like an option, not a version")
+        if value == "":
+            parser.error("an empty version names nothing")
     try:
         if getattr(args, "source_url", None):
             from analyzer.report.html import source_url_template

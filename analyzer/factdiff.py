@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from analyzer.model import Disposition, ForceAssignment, KillPath, Report, SignalMask, Status
@@ -39,6 +39,8 @@ class Family:
     # unless a compared field differs.
     passes: tuple[tuple[Callable[[Any], Hashable], Status], ...]
     compared: Callable[[Any], dict[str, object]]
+    # What a reader calls one fact (a mask, a signal, a target); by default its first field.
+    name_of: Callable[[Any], str] = lambda fact: str(getattr(fact, fields(fact)[0].name))
     in_source_order: bool = True  # else rows keep the report's own order (signal tables)
 
 
@@ -58,6 +60,7 @@ FAMILIES: tuple[Family, ...] = (
             "unresolved": m.unresolved,
             "path": m.location.path,
         },
+        lambda m: m.name,
     ),
     Family(
         "force",
@@ -75,6 +78,7 @@ FAMILIES: tuple[Family, ...] = (
             "preproc": f.preproc,
             "path": f.location.path,
         },
+        lambda f: f"{f.function}: {f.variable} = {f.value}",
     ),
     Family(
         "kill_path",
@@ -82,6 +86,7 @@ FAMILIES: tuple[Family, ...] = (
         lambda r: r.kill_paths,
         ((lambda k: k.target, Status.UNCHANGED),),
         lambda k: {"hops": _hop_names(k), "primary": k.primary},
+        lambda k: f"kill(2) -> {k.target}",
     ),
     Family(
         "disposition",
@@ -96,6 +101,7 @@ FAMILIES: tuple[Family, ...] = (
             "via": d.via,
             "path": d.location.path if d.location else None,
         },
+        lambda d: d.signal,
         in_source_order=False,
     ),
 )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import git
 
 from analyzer.diff import diff_reports
-from analyzer.errors import SourceError
+from analyzer.errors import SourceError, UsageError
 from analyzer.factdiff import FAMILIES, Fact
 from analyzer.model import Report, Site, SourceInfo, Status
 from analyzer.sources.git import version_key
@@ -113,6 +113,8 @@ def _label(fact: Site | Fact) -> str:
 def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None) -> list[str]:
     """Refs to show: a `A..B` range or a --tags glob over the repo's tags, else `specs`; version order."""
     tags = [tag.name for tag in repo.tags]
+    if pattern is not None and specs:
+        raise UsageError("name releases either as refs or a range, or with --tags, not both")
     if pattern is not None:
         chosen = [t for t in tags if fnmatch.fnmatchcase(t, pattern)]
         if not chosen:
@@ -123,13 +125,16 @@ def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None) -> l
         for end in (low, high):
             if end not in tags:
                 raise SourceError(f"{end!r} is not a tag in {repo.git_dir}", hint="a range A..B names two tags")
+        if version_key(high) < version_key(low):
+            raise UsageError(f"{specs[0]!r} runs backwards", hint=f"write {high}..{low}")
         shape = _shape(low)
         same_shape = [t for t in tags if _shape(t) == shape]
         chosen = [t for t in same_shape if version_key(low) <= version_key(t) <= version_key(high)]
         return sorted(chosen, key=version_key)
-    if all(re.match(r"v?\d", spec) for spec in specs):
-        return sorted(specs, key=version_key)
-    return list(specs)
+    unique = list(dict.fromkeys(specs))  # a release named twice is shown once
+    if all(re.match(r"v?\d", spec) for spec in unique):
+        return sorted(unique, key=version_key)
+    return unique
 
 
 def _shape(tag: str) -> str:

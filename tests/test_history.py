@@ -51,7 +51,16 @@ def test_history_command_text_and_json(kernel_repo: Path, capsys) -> None:  # ty
     assert [r["ref"] for r in data["releases"]] == ["v-r1", "v-r2", "v-r3"]
 
 
-@pytest.mark.parametrize("argv", [["history"], ["history", "v-r1..v-nope"], ["history", "--tags", "zzz*"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["history"],
+        ["history", "v-r1..v-nope"],
+        ["history", "--tags", "zzz*"],
+        ["history", "v-r3..v-r1"],
+        ["history", "v-r1", "--tags", "v-r*"],
+    ],
+)
 def test_history_bad_input_is_one_line(kernel_repo: Path, capsys, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
     assert main([*argv, "--repo", str(kernel_repo)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) <= 2

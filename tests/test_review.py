@@ -71,3 +71,30 @@ def test_sarif_is_valid_and_points_at_the_new_lines(kernel_repo: Path, capsys) -
 def test_sarif_is_refused_for_a_scan(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "scan", "v-r2", "--repo", str(kernel_repo), "--format", "sarif")
     assert code == 2 and "SARIF output is for diff" in err
+
+
+def test_sarif_names_the_fact_and_what_changed(repo_factory, capsys) -> None:  # type: ignore[no-untyped-def]
+    repo = repo_factory("systemd")
+    code, out, _ = run(capsys, "diff", "v-r1", "v-r2", "--repo", str(repo), "--format", "sarif")
+    messages = [r["message"]["text"] for r in json.loads(out)["runs"][0]["results"]]
+    assert code == 0
+    assert "PID 1 signal table moved: SIGSEGV; path: src/core/main.c -> src/core/crash-handler.c" in messages
+
+
+def test_a_kernel_is_not_compared_with_an_init(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import FIXTURES
+
+    code, _, err = run(capsys, "diff", "v-r3", str(FIXTURES / "systemd" / "r2"), "--repo", str(kernel_repo))
+    assert code == 2 and "OLD is a kernel tree and NEW a systemd tree" in err
+
+
+def test_output_to_dev_stdout_through_a_pipe(kernel_repo: Path) -> None:
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyzer", "scan", "v-r2", "--repo", str(kernel_repo), "-o", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and "SIGNAL_UNKILLABLE in v-r2" in proc.stdout

@@ -254,7 +254,7 @@ def read_report(path: Path) -> Report:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ReportError(f"{path}: {exc.strerror}") from None
+        raise ReportError(f"{path}: {exc.strerror.lower() if exc.strerror else 'cannot read'}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{path}: not JSON: {exc}") from None
     validate(data, str(path))
@@ -275,14 +275,16 @@ def write_text(text: str, path: Path) -> None:
     keeping the old file's permissions; a symlink is followed, so the link survives; a
     device or FIFO (/dev/stdout, /dev/null) is written into, never replaced.
     """
-    target = path.resolve() if path.is_symlink() else path
-    if target.is_dir():
+    if path.is_dir():
         raise ReportError(f"{path}: is a directory")
     try:
-        if target.exists() and not target.is_file():
-            with target.open("w", encoding="utf-8") as out:
+        # Decide on what the path leads to (stat follows links): /dev/stdout on a pipe resolves
+        # to a /proc name that cannot be opened again by name, but can be written through.
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8") as out:
                 out.write(text)
             return
+        target = path.resolve() if path.is_symlink() else path
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:

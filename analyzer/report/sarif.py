@@ -7,8 +7,8 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.diff import ReportDiff, SiteChange
-from analyzer.factdiff import FactChange
-from analyzer.model import Location, Site, SiteKind, Status
+from analyzer.factdiff import FAMILIES, FactChange, hop_changes
+from analyzer.model import KillPath, Location, Site, SiteKind, Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _BASELINE = {Status.ADDED: "new", Status.REMOVED: "absent", Status.CHANGED: "updated", Status.MOVED: "updated"}
@@ -31,7 +31,6 @@ def render_sarif(result: ReportDiff) -> str:
                     "driver": {
                         "name": "siganalyze",
                         "version": __version__,
-                        "informationUri": "https://siganalyze.invalid/",
                         "rules": [{"id": rule, "shortDescription": {"text": _rule_text(rule)}} for rule in rules],
                     }
                 },
@@ -48,6 +47,8 @@ def _result(row: SiteChange | FactChange, result: ReportDiff) -> dict[str, Any]:
     """A SARIF result: message, level, the location in the new release (or the old, if removed)."""
     fact = row.new if row.new is not None else row.old
     where: Location | None = getattr(fact, "location", None)
+    if isinstance(fact, KillPath) and fact.hops:
+        where = fact.hops[0].location  # the kill system call, where the chain starts
     if isinstance(row, SiteChange):
         rule = f"site/{row.status.value}"
         site = row.new or row.old
@@ -58,7 +59,7 @@ def _result(row: SiteChange | FactChange, result: ReportDiff) -> dict[str, Any]:
         level = "warning" if row.kind in _GUARDING_KINDS and row.status in (Status.REMOVED, Status.CHANGED) else "note"
     else:
         rule = f"{row.family}/{row.status.value}"
-        message = f"{row.family.replace('_', ' ')} {row.status.value}: " + ", ".join(row.differences or ("whole fact",))
+        message = _fact_message(row)
         level = "note"
     sarif: dict[str, Any] = {
         "ruleId": rule,
@@ -78,6 +79,27 @@ def _result(row: SiteChange | FactChange, result: ReportDiff) -> dict[str, Any]:
             }
         ]
     return sarif
+
+
+def _fact_message(row: FactChange) -> str:
+    """`PID 1 signal table changed: SIGWINCH; dispatch: a -> b`: which fact, and what differs."""
+    family = next(f for f in FAMILIES if f.name == row.family)
+    fact = row.new if row.new is not None else row.old
+    message = f"{family.title} {row.status.value}: {family.name_of(fact)}"
+    if isinstance(row.old, KillPath) and isinstance(row.new, KillPath):
+        return message + "".join(f"; {words}" for words in hop_changes(row.old, row.new))
+    if row.old is not None and row.new is not None:
+        before, after = family.compared(row.old), family.compared(row.new)
+        changes = [f"{name}: {_brief(before[name])} -> {_brief(after[name])}" for name in row.differences]
+        message += "".join(f"; {change}" for change in changes)
+    return message
+
+
+def _brief(value: object) -> str:
+    """A compared value in one line."""
+    from analyzer.report.tables import cell
+
+    return cell(value) or "-"
 
 
 def _rule_text(rule: str) -> str:

@@ -87,7 +87,7 @@ def tables(obj: Report | ReportDiff | Timeline) -> tuple[Table, ...]:
     return (_site_table(obj.sites), *_init_tables(obj), *families)
 
 
-_TIMELINE_WORDS = {"": "-"}  # an absent cell must still be a visible cell in every format
+_TIMELINE_WORDS = {"": "absent"}  # a visible word in every format (a "-" reads as a formula in CSV)
 
 
 def _timeline_table(timeline: Timeline) -> Table:

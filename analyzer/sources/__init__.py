@@ -40,6 +40,11 @@ def word_pattern(idents: Iterable[str]) -> re.Pattern[bytes]:
     return re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
 
 
+def looks_like_path(spec: str) -> bool:
+    """A spec meant as a path, never as a ref: absolute, relative with ./, or a file suffix."""
+    return spec.startswith(("/", "./", "../", "~")) or spec.endswith((".json", *TARBALL_SUFFIXES))
+
+
 def open_source(spec: str, repo: str | None = None) -> Source:
     """Resolve `spec` to a Source: an existing directory or tarball path, else a git ref in `repo`."""
     if spec.startswith("-"):
@@ -55,6 +60,8 @@ def open_source(spec: str, repo: str | None = None) -> Source:
         return DirectorySource(path)
     if path.is_file():
         raise SourceError(f"{spec}: not a directory or a source tarball ({', '.join(TARBALL_SUFFIXES)})")
+    if looks_like_path(spec):
+        raise SourceError(f"{spec}: no such file or directory")
     from analyzer.sources.git import GitSource, open_repo
 
     return GitSource(open_repo(repo), spec)

@@ -70,9 +70,8 @@ def _row(
     if name in signals.UNCATCHABLE:
         tried = action or block
         if tried is not None and tried.action not in ("default", "reset_all"):
-            notes.insert(
-                0, f"cannot be caught, blocked or ignored (tree asks: {tried.action} {tried.handler or ''})".strip()
-            )
+            asked = " ".join(part for part in (tried.action, tried.handler) if part)
+            notes.insert(0, f"cannot be caught, blocked or ignored (tree asks: {asked})")
             return Disposition(name, "default", None, tried.location, tried.function, tried.via, None, _join(notes))
         block = None
     if block is not None:

@@ -161,6 +161,7 @@ def _scan(args: argparse.Namespace, sources: Sequence[Source], stats: RunStats |
 def run_history(args: argparse.Namespace) -> int:
     """history A..B | REF... | --tags GLOB: a timeline, releases in version order."""
     from analyzer.history import build_timeline, resolve_refs
+    from analyzer.report.text import counted
     from analyzer.sources.git import GitSource, open_repo
 
     if not args.refs and not args.tags:
@@ -171,7 +172,7 @@ def run_history(args: argparse.Namespace) -> int:
     sources = [GitSource(repo, ref) for ref in refs]
     reports = _scan(args, sources, stats)
     print(
-        f"siganalyze: {len(refs)} releases; file results needed {stats.release_files}, "
+        f"siganalyze: {counted(len(refs), 'release')}; file results needed {stats.release_files}, "
         f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}",
         file=sys.stderr,
     )

@@ -41,6 +41,11 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 site`, `2 sites`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def describe_source(info: SourceInfo) -> str:
     """One line naming a tree: ref or path, release, commit."""
     parts = [info.label]
@@ -68,7 +73,7 @@ def render_report(report: Report, color: bool = False) -> str:
             lines.append("  absent: no occurrence anywhere in this tree")
             lines.append("")
             continue
-        lines.append(f"{len(sites)} sites in {len(files)} files")
+        lines.append(f"{counted(len(sites), 'site')} in {counted(len(files), 'file')}")
         for kind in _KIND_ORDER:
             of_kind = [s for s in sites if s.kind is kind]
             if of_kind:
@@ -98,7 +103,7 @@ def _init_header(report: Report, style: _Style) -> list[str]:
     if table.note:
         lines.append(f"  note: {table.note}")
     if table.main:
-        lines.append(f"  PID 1 is main() in {table.main}; {len(table.files)} files considered")
+        lines.append(f"  PID 1 is main() in {table.main}; {counted(len(table.files), 'file')} considered")
     if table.excluded:
         shown = ", ".join(table.excluded[:6]) + (
             f" and {len(table.excluded) - 6} more" if len(table.excluded) > 6 else ""
@@ -204,7 +209,8 @@ def _accounting_line(report: Report, ident: str) -> str:
     }
     parts = [f"{counts[c.value]} {labels[c]}" for c in Accounting if counts[c.value]]
     total = sum(counts.values())
-    return f"{ident}: {total} occurrences found by text search" + (f" = {' + '.join(parts)}" if parts else "")
+    found = f"{ident}: {counted(total, 'occurrence')} found by text search"
+    return found + (f" = {' + '.join(parts)}" if parts else "")
 
 
 def _parse_lines(report: Report) -> list[str]:
@@ -225,7 +231,7 @@ def render_diff(result: ReportDiff, color: bool = False) -> str:
         lines.append("")
         old_n = sum(1 for c in rows if c.old)
         new_n = sum(1 for c in rows if c.new)
-        lines.append(style(ident, "1") + f": {old_n} sites -> {new_n} sites")
+        lines.append(style(ident, "1") + f": {counted(old_n, 'site')} -> {counted(new_n, 'site')}")
         if ident in result.absent_in_old:
             lines.append(f"  absent in OLD ({result.old.label}): no occurrence at all; every site below is new")
         if ident in result.absent_in_new:
@@ -341,7 +347,7 @@ def render_timeline(timeline: Timeline, color: bool = False) -> str:
     style = _Style(color)
     width = max((len(r.label) for r in timeline.rows), default=10)
     width = min(width, 90)
-    lines = [style(f"History of {len(timeline.releases)} releases", "1")]
+    lines = [style(f"History of {counted(len(timeline.releases), 'release')}", "1")]
     for number, info in enumerate(timeline.releases, start=1):
         lines.append(f"  {number:>2}  {describe_source(info)}")
     lines.append("")

@@ -78,12 +78,22 @@ def normalize(source: bytes, node_or_span: Node | tuple[int, int], comments: lis
     return _SPACE_INSIDE_BRACKETS.sub("", text)
 
 
+def node_text(node: Node | None) -> str:
+    """A node's text, bad bytes as U+FFFD; empty for no node."""
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def function_node(node: Node) -> Node | None:
+    """The function definition around `node`."""
+    return next((p for p in ancestors(node) if p.type == "function_definition"), None)
+
+
 def function_name(node: Node) -> str | None:
     """Name of the function whose definition contains `node`, from the parse tree."""
-    for parent in ancestors(node):
-        if parent.type == "function_definition":
-            return declarator_name(parent.child_by_field_name("declarator"))
-    return None
+    function = function_node(node)
+    return declarator_name(function.child_by_field_name("declarator")) if function is not None else None
 
 
 def declarator_name(declarator: Node | None) -> str | None:

@@ -19,7 +19,7 @@ def force_assignments(
     found = []
     for match in iter_matches(load_query("kernel/force"), tree.root_node):
         variable, value = match["variable"], match["value"]
-        function = _function_node(variable)
+        function = syntax.function_node(variable)
         name = variable.text.decode() if variable.text else ""
         if function is None or not _passed_to_a_call(function, name):
             continue  # a local that decides nothing about delivery
@@ -38,11 +38,6 @@ def force_assignments(
             )
         )
     return found
-
-
-def _function_node(node: Node) -> Node | None:
-    """The function definition around `node`."""
-    return next((p for p in syntax.ancestors(node) if p.type == "function_definition"), None)
 
 
 def _passed_to_a_call(function: Node, name: str) -> bool:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tree_sitter import Node
-
 from analyzer import parse, syntax
 from analyzer.extract import signals
 from analyzer.queries import anchor_of, iter_matches, load_query
 from analyzer.sources import Source, is_c_source
+from analyzer.syntax import node_text
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _CAST = re.compile(r"\(\s*(?:unsigned\s+)?(?:int|long|short|unsigned)\s*\)")
@@ -198,16 +197,11 @@ def _scan_defines(path: str, data: bytes) -> tuple[dict[str, str], dict[str, Fun
     objects: dict[str, str] = {}
     functions: dict[str, FunctionMacro] = {}
     for match in iter_matches(load_query("init/macros"), parse.parse(data).root_node):
-        name = _text(match["name"])
-        value = _text(match["value"]) if "value" in match else ""
+        name = node_text(match["name"])
+        value = node_text(match["value"]) if "value" in match else ""
         if anchor_of(match) == "def.macro":
             objects.setdefault(name, value)
         else:
-            params = tuple(p.strip() for p in _text(match["term"]).strip("()").split(","))
+            params = tuple(p.strip() for p in node_text(match["term"]).strip("()").split(","))
             functions.setdefault(name, FunctionMacro(name, params, value, path))
     return objects, functions
-
-
-def _text(node: Node) -> str:
-    """Decode a node's text."""
-    return node.text.decode("utf-8", "replace") if node.text else ""

@@ -9,6 +9,7 @@ from analyzer import __version__
 from analyzer.diff import ReportDiff, SiteChange
 from analyzer.factdiff import FAMILIES, FactChange, hop_changes
 from analyzer.model import KillPath, Location, Site, SiteKind, Status
+from analyzer.report.tables import brief
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _BASELINE = {Status.ADDED: "new", Status.REMOVED: "absent", Status.CHANGED: "updated", Status.MOVED: "updated"}
@@ -90,16 +91,9 @@ def _fact_message(row: FactChange) -> str:
         return message + "".join(f"; {words}" for words in hop_changes(row.old, row.new))
     if row.old is not None and row.new is not None:
         before, after = family.compared(row.old), family.compared(row.new)
-        changes = [f"{name}: {_brief(before[name])} -> {_brief(after[name])}" for name in row.differences]
+        changes = [f"{name}: {brief(before[name])} -> {brief(after[name])}" for name in row.differences]
         message += "".join(f"; {change}" for change in changes)
     return message
-
-
-def _brief(value: object) -> str:
-    """A compared value in one line."""
-    from analyzer.report.tables import cell
-
-    return cell(value) or "-"
 
 
 def _rule_text(rule: str) -> str:

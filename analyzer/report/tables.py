@@ -118,6 +118,11 @@ def cell(value: object) -> str:
     return _one_line(_text(value))
 
 
+def brief(value: object) -> str:
+    """One value as one line, a dash for nothing: the two sides of a change."""
+    return cell(value) or "-"
+
+
 def _text(value: object) -> str:
     """Readable text of a model value, by type; unknown dataclasses by their fields."""
     if value is None:

@@ -307,22 +307,13 @@ def _fact_change_lines(change: FactChange, style: _Style) -> list[str]:
     elif isinstance(old, KillPath) and isinstance(new, KillPath):
         lines += [f"            {words}" for words in hop_changes(old, new)]
     elif change.status is not Status.UNCHANGED:
+        from analyzer.report.tables import brief  # tables imports this module
+
         family = next(f for f in FAMILIES if f.name == change.family)
         before, after = family.compared(old), family.compared(new)
         for name in change.differences:
-            lines.append(f"            {name}: {_brief(before[name])} -> {_brief(after[name])}")
+            lines.append(f"            {name}: {brief(before[name])} -> {brief(after[name])}")
     return lines
-
-
-def _brief(value: object) -> str:
-    """A compared value in words: guards as a chain, tuples joined, None as a dash."""
-    if value is None or value == ():
-        return "-"
-    if isinstance(value, tuple) and all(isinstance(v, Guard) for v in value):
-        return _guard_chain(value)
-    if isinstance(value, tuple):
-        return ", ".join(map(str, value))
-    return str(value)
 
 
 def _where(old: Site | None, new: Site | None) -> str:

@@ -9,9 +9,9 @@ from tree_sitter import Node
 from analyzer import syntax
 from analyzer.extract import signals
 from analyzer.extract.init.context import Context, Unit
-from analyzer.extract.init.nodes import node_text
 from analyzer.extract.macros import Resolved
 from analyzer.queries import iter_matches, load_query
+from analyzer.syntax import node_text
 
 
 def signals_of(ctx: Context, unit: Unit, arg: Node) -> tuple[list[str], str | None]:

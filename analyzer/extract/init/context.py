@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from analyzer import parse, preprocess, syntax
-from analyzer.extract.init.nodes import call_args, node_text
+from analyzer.extract.init.nodes import call_args
 from analyzer.extract.macros import MacroResolver
 from analyzer.model import Location
 from analyzer.queries import iter_matches, load_query
 from analyzer.sources import Source
+from analyzer.syntax import node_text
 
 
 @dataclass(frozen=True, slots=True)

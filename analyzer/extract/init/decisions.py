@@ -12,8 +12,9 @@ from analyzer.extract import signals
 from analyzer.extract.init.arguments import from_resolved, signals_of
 from analyzer.extract.init.context import Context, Decision, Reader, Unit, location
 from analyzer.extract.init.handlers import Installers, handler_action, struct_handler
-from analyzer.extract.init.nodes import address_of, node_text
+from analyzer.extract.init.nodes import address_of
 from analyzer.extract.init.vocabulary import READERS, Helper, helpers
+from analyzer.syntax import node_text
 
 
 @dataclass(slots=True)

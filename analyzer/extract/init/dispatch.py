@@ -10,9 +10,10 @@ from tree_sitter import Node
 from analyzer import syntax
 from analyzer.extract import signals
 from analyzer.extract.init.context import Context, Reader, Unit
-from analyzer.extract.init.nodes import WORD, function_node, node_text
+from analyzer.extract.init.nodes import WORD
 from analyzer.extract.init.summary import case_action, first_action, first_call_with
 from analyzer.queries import iter_matches, load_query
+from analyzer.syntax import function_node, node_text
 
 # Signal -> (dispatching function, what its case does); "*" for the default branch.
 Dispatch = dict[str, tuple[str | None, str]]

@@ -8,11 +8,12 @@ from tree_sitter import Node
 
 from analyzer import syntax
 from analyzer.extract.init.context import Context, Unit
-from analyzer.extract.init.nodes import WORD, node_text
+from analyzer.extract.init.nodes import WORD
 from analyzer.extract.init.scope import is_test
 from analyzer.extract.macros import FunctionMacro
 from analyzer.queries import anchor_of, iter_matches, load_query
 from analyzer.sources import is_c_source
+from analyzer.syntax import node_text
 
 # (action, handler, note): what one installation does to the signals it names.
 Action = tuple[str, str | None, str | None]

@@ -6,16 +6,7 @@ import re
 
 from tree_sitter import Node
 
-from analyzer import syntax
-
 WORD = re.compile(r"[A-Za-z_]\w*")
-
-
-def node_text(node: Node | None) -> str:
-    """A node's text."""
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", "replace")
 
 
 def call_args(argument_list: Node) -> list[Node]:
@@ -35,8 +26,3 @@ def mentions(data: bytes, word: str) -> bool:
     """True when `data` has `word` between non-word characters, as `git grep -w` finds it."""
     pattern = rb"(?<![A-Za-z0-9_])" + re.escape(word.encode()) + rb"(?![A-Za-z0-9_])"
     return re.search(pattern, data) is not None
-
-
-def function_node(node: Node) -> Node | None:
-    """The function definition around `node`."""
-    return next((p for p in syntax.ancestors(node) if p.type == "function_definition"), None)

@@ -9,8 +9,9 @@ from tree_sitter import Node
 
 from analyzer import syntax
 from analyzer.extract.init.context import Context, Decision, Reader
-from analyzer.extract.init.nodes import WORD, function_node, mentions, node_text
+from analyzer.extract.init.nodes import WORD, mentions
 from analyzer.queries import iter_matches, load_query
+from analyzer.syntax import function_node, node_text
 
 _EXEC = frozenset({"execv", "execve", "execvp", "execvpe", "execl", "execle", "execlp", "fexecve", "execveat"})
 _MAX_CHAIN = 10

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from tree_sitter import Node
 
 from analyzer import syntax
-from analyzer.extract.init.nodes import WORD, function_node, node_text
+from analyzer.extract.init.nodes import WORD
 from analyzer.queries import iter_matches, load_query
+from analyzer.syntax import function_node, node_text
 
 _SKIP_CALL = re.compile(r"(?:log_|PRINT|assert|DEBUG)|[A-Z][A-Z0-9_]*\Z")
 _TRIVIAL = re.compile(r"true|false|NULL|-?\d+")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -369,11 +368,3 @@ class _Lines:
         line = bisect.bisect_left(self.newlines, offset)
         line_start = self.newlines[line - 1] + 1 if line else 0
         return Location(self.path, line + 1, offset - line_start + 1)
-
-
-def group_by_path(sites: list[Site]) -> dict[str, list[Site]]:
-    """Sites per file, for reporters."""
-    grouped: dict[str, list[Site]] = defaultdict(list)
-    for site in sites:
-        grouped[site.location.path].append(site)
-    return grouped

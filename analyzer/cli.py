@@ -14,7 +14,7 @@ from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import ExitCode, SiganalyzeError, StrictError, UsageError
 from analyzer.extract import PROJECTS
 from analyzer.history import Timeline
-from analyzer.model import Report
+from analyzer.model import Project, Report
 from analyzer.progress import Progress
 from analyzer.report import FORMATS, render
 from analyzer.report import json as json_report
@@ -75,6 +75,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--project",
+        type=Project,
         choices=PROJECTS,
         help="what the tree is (default: detected: a kernel Makefile, meson.build of systemd, else another C init)",
     )
@@ -256,7 +257,7 @@ def _emit(
     color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     lines = None
     if args.format == "html":
-        from analyzer.report.html import source_lines_from
+        from analyzer.sources.lines import source_lines_from
 
         lines = source_lines_from(sources)
     text = render(obj, args.format, color=color, source_lines=lines, source_url=args.source_url)

@@ -6,27 +6,26 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import git
 
+from analyzer import families
 from analyzer.diff import diff_reports
 from analyzer.errors import SourceError, UsageError
-from analyzer.factdiff import FAMILIES, Fact
-from analyzer.model import Report, Site, SourceInfo, Status
+from analyzer.model import Report, SourceInfo
 from analyzer.sources.git import version_key
-
-PRESENT = "present"  # in the first release shown
-ABSENT = ""
+from analyzer.vocab import Cell
 
 
 @dataclass(frozen=True, slots=True)
 class TimelineRow:
-    """One site or fact followed across releases; a cell per release."""
+    """One record followed across releases; a cell per release."""
 
-    family: str  # "site", or a fact family: "mask", "force", "kill_path", "disposition"
+    family: str
     label: str
-    cells: tuple[str, ...]  # present | unchanged | changed | moved | added | "" (absent)
-    facts: tuple[Site | Fact | None, ...]
+    cells: tuple[Cell, ...]
+    records: tuple[Any, ...]  # the record in each release, None where absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,76 +37,53 @@ class Timeline:
 
 
 def build_timeline(reports: Sequence[Report]) -> Timeline:
-    """Chain the diffs of consecutive releases into rows."""
+    """Chain the diffs of consecutive releases into rows, every family alike."""
     count = len(reports)
-    cells: list[list[str]] = []
-    facts: list[list[Site | Fact | None]] = []
-    families: list[str] = []
+    cells: list[list[Cell]] = []
+    records: list[list[Any]] = []
+    row_family: list[str] = []
     row_of: dict[int, int] = {}
 
-    def start(family: str, release: int, fact: Site | Fact, state: str) -> None:
-        row_of[id(fact)] = len(cells)
-        families.append(family)
-        cells.append([ABSENT] * count)
-        facts.append([None] * count)
-        cells[-1][release], facts[-1][release] = state, fact
+    def start(family: str, release: int, record: Any, state: Cell) -> None:
+        row_of[id(record)] = len(cells)
+        row_family.append(family)
+        cells.append([Cell.ABSENT] * count)
+        records.append([None] * count)
+        cells[-1][release], records[-1][release] = state, record
 
-    first = reports[0] if reports else None
-    if first is not None:
-        for site in first.sites:
-            start("site", 0, site, PRESENT)
-        for family in FAMILIES:
-            for fact in family.facts(first):
-                start(family.name, 0, fact, PRESENT)
+    if reports:
+        for family in families.shown():
+            for record in reports[0].of(family.name):
+                start(family.name, 0, record, Cell.PRESENT)
     for i in range(1, count):
-        result = diff_reports(reports[i - 1], reports[i])
-        changes: list[tuple[str, Status, Site | Fact | None, Site | Fact | None]]
-        changes = [("site", c.status, c.old, c.new) for c in result.changes]
-        changes += [(c.family, c.status, c.old, c.new) for c in result.fact_changes]
-        for family_name, status, old, new in changes:
-            if new is None:
+        for change in diff_reports(reports[i - 1], reports[i]).changes:
+            if change.new is None:
                 continue  # removed: the row simply has no cell from here on
-            if old is None or id(old) not in row_of:
-                start(family_name, i, new, Status.ADDED.value)
+            if change.old is None or id(change.old) not in row_of:
+                start(change.family, i, change.new, Cell.ADDED)
                 continue
-            row = row_of[id(old)]
-            row_of[id(new)] = row
-            cells[row][i], facts[row][i] = status.value, new
+            row = row_of[id(change.old)]
+            row_of[id(change.new)] = row
+            cells[row][i], records[row][i] = Cell(change.status.value), change.new
     rows = [
-        TimelineRow(family, _label(_latest(row_facts)), tuple(row_cells), tuple(row_facts))
-        for family, row_cells, row_facts in zip(families, cells, facts, strict=True)
+        TimelineRow(name, families.family(name).line(_latest(row_records)), tuple(row_cells), tuple(row_records))
+        for name, row_cells, row_records in zip(row_family, cells, records, strict=True)
     ]
     tracked = list(dict.fromkeys(i for r in reports for i in r.tracked))
     return Timeline(tuple(r.source for r in reports), tuple(sorted(rows, key=lambda row: _row_order(row, tracked))))
 
 
-_FAMILY_ORDER = ["site", *(family.name for family in FAMILIES)]
-_KIND_ORDER = ["define", "set", "clear", "test", "call", "other"]
-
-
-def _latest(facts: Sequence[Site | Fact | None]) -> Site | Fact:
-    """A row's most recent fact: what its label describes."""
-    return next(f for f in reversed(facts) if f is not None)
+def _latest(records: Sequence[Any]) -> Any:
+    """A row's most recent record: what its label describes."""
+    return next(r for r in reversed(records) if r is not None)
 
 
 def _row_order(row: TimelineRow, tracked: list[str]) -> tuple[object, ...]:
-    """Sites by identifier (tracked order), kind and first appearance; then each fact family."""
-    fact = _latest(row.facts)
-    if not isinstance(fact, Site):
-        family = _FAMILY_ORDER.index(row.family) if row.family in _FAMILY_ORDER else len(_FAMILY_ORDER)
-        return (family, 0, 0, 0, "", 0)
-    first = next(i for i, f in enumerate(row.facts) if f is not None)
-    ident = tracked.index(fact.ident) if fact.ident in tracked else len(tracked)
-    return (0, ident, _KIND_ORDER.index(fact.kind.value), first, fact.location.path, fact.location.line)
-
-
-def _label(fact: Site | Fact) -> str:
-    """A row's name, from its latest state."""
-    if isinstance(fact, Site):
-        return f"{fact.ident} {fact.kind.value} {fact.function or '?'} ({fact.location.path}): {fact.normalized}"
-    from analyzer.report.text import describe_fact
-
-    return " ".join(describe_fact(fact)[0].split())
+    """Families in registry order; within one, the family's own order (sites: name, kind, first seen)."""
+    names = [f.name for f in families.shown()]
+    first = next(i for i, r in enumerate(row.records) if r is not None)
+    key = families.family(row.family).timeline_key(_latest(row.records), tracked, first)
+    return (names.index(row.family), *key)
 
 
 def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None) -> list[str]:

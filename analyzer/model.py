@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-
-class SiteKind(enum.StrEnum):
-    """What a site does with the tracked identifier."""
-
-    DEFINE = "define"
-    SET = "set"
-    CLEAR = "clear"
-    TEST = "test"
-    CALL = "call"  # the tracked name is a function being called
-    OTHER = "other"
-
-
-class Status(enum.StrEnum):
-    """What happened to a fact between two releases."""
-
-    UNCHANGED = "unchanged"
-    MOVED = "moved"  # same expression, other function or file (covers renames)
-    CHANGED = "changed"  # same function, other expression or context
-    ADDED = "added"
-    REMOVED = "removed"
-
-
-class Accounting(enum.StrEnum):
-    """How one whole-word textual occurrence was explained."""
-
-    SITE = "site"
-    COMMENT = "comment"
-    STRING = "string"
-    INACTIVE = "inactive"  # inside `#if 0`: text no configuration compiles
-    NOT_C = "not_c"  # a file the C parser does not read (docs, scripts)
-    BINARY = "binary"  # a file with NUL bytes: counted and warned about, never parsed
-    UNACCOUNTED = "unaccounted"
+from analyzer.vocab import (
+    Accounting,
+    Attribution,
+    Branch,
+    Construct,
+    Disposal,
+    Project,
+    SiteKind,
+    SourceKind,
+    Status,
+)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -56,7 +36,7 @@ class Guard:
     """An enclosing `if` of a site: its condition and the branch the site sits in."""
 
     condition: str  # normalized, without the outer parentheses
-    branch: str  # "then" or "else"
+    branch: Branch
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +47,8 @@ class Site:
     kind: SiteKind
     location: Location
     function: str | None  # enclosing function; for a define or macro body, the macro's name
-    attributed_by: str  # "parser", "header" (fallback on the function's header), "macro" or "none"
-    construct: str  # if / while / for / do / switch / return / assignment / ternary / ...
+    attributed_by: Attribution
+    construct: Construct
     text: str  # the statement or condition as written
     normalized: str  # `text` without comments, whitespace collapsed: what diff compares
     guards: tuple[Guard, ...] = ()  # enclosing if/else inside the function, innermost first
@@ -138,7 +118,7 @@ class Disposition:
     """What PID 1 ends up doing with one signal, and where that is decided."""
 
     signal: str  # "SIGTERM", "SIGRTMIN+5"
-    disposition: str  # "handler" | "ignored" | "blocked" | "default"
+    disposition: Disposal
     handler: str | None  # handler function; for "blocked", the function that dispatches it
     location: Location | None  # the call or initializer deciding it; None when never mentioned
     function: str | None  # the function making the decision
@@ -148,17 +128,24 @@ class Disposition:
 
 
 @dataclass(frozen=True, slots=True)
-class InitTable:
-    """One init's signal table: a row per classic signal, then per SIGRTMIN+n mentioned."""
+class InitScope:
+    """What PID 1's signal table was computed from: its files, what was left out, and why."""
 
-    project: str  # "systemd" or "init"
-    dispositions: tuple[Disposition, ...]
+    project: Project
     files: tuple[str, ...]  # files considered (the PID 1 scope), sorted
     excluded: tuple[str, ...]  # files installing handlers outside the PID 1 scope, sorted
     unresolved: tuple[str, ...]  # macro names no #define in the tree explains
     note: str | None = None  # e.g. "no sigaction/signal use found: not an init"
     skipped: tuple[str, ...] = ()  # in-scope decisions set aside, "path:line function: why"
     main: str | None = None  # the file whose main() is PID 1
+
+
+@dataclass(frozen=True, slots=True)
+class InitTable:
+    """One init's signal table: a row per classic signal, then per SIGRTMIN+n mentioned."""
+
+    scope: InitScope
+    dispositions: tuple[Disposition, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +175,7 @@ class FileStat:
 class SourceInfo:
     """Where a tree came from: a git commit, a directory or a tarball."""
 
-    kind: str  # "git", "directory", "tarball" or "worktree"
+    kind: SourceKind
     spec: str  # what the user typed
     repo: str | None = None
     ref: str | None = None
@@ -206,20 +193,26 @@ class SourceInfo:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Everything one scan found in one tree."""
+    """Everything one scan found in one tree: the records of every fact family, by family name."""
 
     source: SourceInfo
     tracked: tuple[str, ...]
-    sites: tuple[Site, ...]
+    facts: Mapping[str, tuple[Any, ...]]
     files: tuple[FileStat, ...]
     occurrences: tuple[Occurrence, ...]
     tool_version: str = ""
     warnings: tuple[str, ...] = field(default=())
-    masks: tuple[SignalMask, ...] = ()
-    force: tuple[ForceAssignment, ...] = ()
-    kill_paths: tuple[KillPath, ...] = ()
-    project: str = "kernel"  # "kernel", "systemd" or "init"
-    init: InitTable | None = None  # PID 1's signal table, for systemd and other inits
+    project: Project = Project.KERNEL
+    init: InitScope | None = None  # for systemd and other inits: what PID 1's table was computed from
+
+    def of(self, family: str) -> tuple[Any, ...]:
+        """The records of one family (none when it did not run on this tree)."""
+        return self.facts.get(family, ())
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """The sites of the tracked names: the facts every kernel report is about."""
+        return self.of("site")
 
     def occurrence_count(self, ident: str) -> int:
         """How many whole-word textual hits of `ident` the text search found."""
@@ -231,3 +224,31 @@ class Report:
         for occ in self.occurrences:
             counts[occ.accounted_as.value] += 1
         return counts
+
+
+__all__ = [
+    "Accounting",
+    "Attribution",
+    "Branch",
+    "ConditionalSignal",
+    "Construct",
+    "Disposal",
+    "Disposition",
+    "FileStat",
+    "ForceAssignment",
+    "Guard",
+    "Hop",
+    "InitScope",
+    "InitTable",
+    "KillPath",
+    "Location",
+    "Occurrence",
+    "Project",
+    "Report",
+    "SignalMask",
+    "Site",
+    "SiteKind",
+    "SourceInfo",
+    "SourceKind",
+    "Status",
+]

@@ -13,26 +13,27 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from analyzer import __version__
+from analyzer import __version__, cache_codec, families
 from analyzer.cache import ResultCache, cache_key, default_path
 from analyzer.extract import detect_project
-from analyzer.extract.callgraph import ENTRY, kill_paths
-from analyzer.extract.kernel import FileResult, analyze_file
-from analyzer.model import Report
+from analyzer.extract.kernel import analyze_file
+from analyzer.extract.unit import FileResult
+from analyzer.families import Release
+from analyzer.model import InitTable, Project, Report
 from analyzer.progress import silent
 from analyzer.queries import check_identifiers
 from analyzer.sources import Source
 from analyzer.sources.git import GitSource, prefetch_candidates
 from analyzer.sources.tarball import TarballSource
+from analyzer.vocab import FLAG
 
-FLAG = "SIGNAL_UNKILLABLE"
 PREDICATES = ("is_global_init", "is_child_reaper", "is_container_init")
 SIGNAL_CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
 DEFAULT_TRACKED = (FLAG, *PREDICATES, *SIGNAL_CLASSES)
 _PARALLEL_FROM = 8  # fewer files than this parse faster than a process pool starts
 
 
-def tracked_for(project: str, tracked: Sequence[str] | None, extra: Sequence[str] = ()) -> tuple[str, ...]:
+def tracked_for(project: Project, tracked: Sequence[str] | None, extra: Sequence[str] = ()) -> tuple[str, ...]:
     """The names to scan: `tracked`, else the kernel's default set (none for an init), plus `extra`."""
     base = tracked if tracked is not None else (DEFAULT_TRACKED if project == "kernel" else ())
     idents = tuple(dict.fromkeys((*base, *extra)))
@@ -54,7 +55,7 @@ def scan_many(
     sources: Sequence[Source],
     tracked: Sequence[str] | None = None,
     extra: Sequence[str] = (),
-    project: str | None = None,
+    project: Project | None = None,
     cache: ResultCache | None = None,
     stats: RunStats | None = None,
     progress: Callable[[str], None] = silent,
@@ -69,13 +70,13 @@ def scan_many(
     plans = []
     for source in sources:
         if isinstance(source, TarballSource):  # its first pass may as well look for the kernel's names
-            source.prefetch_hint = tracked_for("kernel", tracked, extra)
+            source.prefetch_hint = tracked_for(Project.KERNEL, tracked, extra)
         kind = project or detect_project(source)
         plans.append(_Plan(source, kind, tracked_for(kind, tracked, extra)))
     reports: dict[int, Report] = {}
     for i, plan in enumerate(plans):
         if plan.report_key and (text := cache.get("report", plan.report_key)) is not None:
-            reports[i] = _report_from_cache(text, plan.source)
+            reports[i] = replace(cache_codec.report_from_text(text), source=plan.source.info)
     todo = [plan for i, plan in enumerate(plans) if i not in reports]
     if todo:
         progress(f"searching {len(todo)} tree(s) for {len({i for p in todo for i in p.idents})} names")
@@ -85,15 +86,15 @@ def scan_many(
     results = _analyze(todo, cache, stats, progress)
     for i, plan in enumerate(plans):
         if i not in reports:
-            if plan.project != "kernel":
+            if plan.project is not Project.KERNEL:
                 progress(f"PID 1 signal table of {plan.source.info.label}")
             reports[i] = _assemble(plan, results)
             if plan.report_key and not any(f.timed_out for f in reports[i].files):
-                cache.put("report", plan.report_key, _report_to_cache(reports[i]))
+                cache.put("report", plan.report_key, cache_codec.report_to_text(reports[i]))
     return [reports[i] for i in range(len(plans))]
 
 
-def scan(source: Source, tracked: Sequence[str] = DEFAULT_TRACKED, project: str = "kernel") -> Report:
+def scan(source: Source, tracked: Sequence[str] = DEFAULT_TRACKED, project: Project = Project.KERNEL) -> Report:
     """Scan one tree for exactly `tracked`, without the persistent cache."""
     (report,) = scan_many([source], tracked, project=project, cache=ResultCache(None))
     return report
@@ -102,11 +103,20 @@ def scan(source: Source, tracked: Sequence[str] = DEFAULT_TRACKED, project: str 
 class _Plan:
     """One tree to scan: what it is, which names, and its content address if it has one."""
 
-    def __init__(self, source: Source, project: str, idents: tuple[str, ...]) -> None:
+    def __init__(self, source: Source, project: Project, idents: tuple[str, ...]) -> None:
         self.source, self.project, self.idents = source, project, idents
         self.candidates: dict[str, str] = {}
         identity = source.info.tree if source.info.kind == "git" else source.info.content_hash
-        self.report_key = cache_key("report", identity, project, *idents) if identity else None
+        self.report_key = cache_key("report", identity, project, *idents, *_family_names()) if identity else None
+
+
+def _family_names() -> tuple[str, ...]:
+    """Part of every result key: registering a family changes what a result holds."""
+    return tuple(f.name for f in families.families())
+
+
+def _file_key(path: str, blob: str, idents: tuple[str, ...]) -> str:
+    return cache_key("file", path, blob, *idents, *_family_names())
 
 
 def _find_candidates(plans: Sequence[_Plan], cache: ResultCache) -> None:
@@ -133,15 +143,13 @@ def _analyze(
     plans: Sequence[_Plan], cache: ResultCache, stats: RunStats, progress: Callable[[str], None]
 ) -> dict[str, FileResult]:
     """Per-file results of every plan by file key: cached ones, then the rest in parallel."""
-    from analyzer.report import json as json_report
-
     keys = {
-        (plan.idents, path, blob): cache_key("file", path, blob, *plan.idents)
+        (plan.idents, path, blob): _file_key(path, blob, plan.idents)
         for plan in plans
         for path, blob in plan.candidates.items()
     }
     cached = cache.get_many("file", keys.values())
-    results = {key: json_report.file_result_from_text(text) for key, text in cached.items()}
+    results = {key: cache_codec.file_result_from_text(text) for key, text in cached.items()}
     jobs: list[tuple[str, str, bytes, tuple[str, ...]]] = []
     queued: set[str] = set()
     for plan in plans:
@@ -155,13 +163,10 @@ def _analyze(
     stats.cached += len(cached)
     stats.parsed += len(jobs)
     fresh = _run_jobs(jobs, progress)
-    new = {
-        cache_key("file", path, blob, *idents): result
-        for (path, blob, _, idents), result in zip(jobs, fresh, strict=True)
-    }
+    new = {_file_key(path, blob, idents): result for (path, blob, _, idents), result in zip(jobs, fresh, strict=True)}
     # A parse that timed out depends on the machine's load, not on the blob: never keep it.
     keep = {key: result for key, result in new.items() if not (result.stat and result.stat.timed_out)}
-    cache.put_many("file", {key: json_report.file_result_to_text(result) for key, result in keep.items()})
+    cache.put_many("file", {key: cache_codec.file_result_to_text(result) for key, result in keep.items()})
     return results | new
 
 
@@ -178,7 +183,7 @@ def _run_jobs(
     """Analyze files, over every core when there are enough of them."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) < _PARALLEL_FROM or workers < 2:
-        results = (analyze_file(*job) for job in jobs)
+        results = (_analyze_job(job) for job in jobs)
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
@@ -191,52 +196,42 @@ def _tick(progress: Callable[[str], None], done: int, total: int, result: FileRe
 
 
 def _analyze_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:
-    return analyze_file(*job)
+    return analyze_one(*job)
+
+
+def analyze_one(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> FileResult:
+    """One file through the parse unit, with every per-file family's extractor (run in a worker)."""
+    extractors = {f.name: f.per_file for f in families.per_file() if f.per_file is not None}
+    return analyze_file(path, blob, data, tracked, extractors=extractors)
 
 
 def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
-    """One Report from the per-file results of its candidates."""
-    per_file = {
-        path: results[cache_key("file", path, blob, *plan.idents)] for path, blob in sorted(plan.candidates.items())
-    }
-    sites = [s for r in per_file.values() for s in r.sites]
-    # The kill path and the force decision live in the file that defines the kill system
-    # call; its call graph extends into headers, never into other .c files, whose static
-    # functions may share names with it.
-    entry = next((r for p, r in per_file.items() if p.endswith(".c") and any(h.caller == ENTRY for h in r.calls)), None)
-    hops = [h for p, r in per_file.items() if p.endswith(".h") or r is entry for h in r.calls]
+    """One Report: each family's records from the per-file results, in registry order."""
+    per_file = {path: results[_file_key(path, blob, plan.idents)] for path, blob in sorted(plan.candidates.items())}
+    init = _extract_init(plan) if plan.project is not Project.KERNEL else None
+    release = Release(plan.source.info, plan.project, plan.idents, per_file, init)
+    for family in families.families():
+        if family.per_release is not None:
+            records = family.per_release(release)
+        else:
+            records = [record for result in per_file.values() for record in result.of(family.name)]
+        release.done[family.name] = family.sort(records)
     return Report(
         source=plan.source.info,
         tracked=plan.idents,
-        sites=tuple(sorted(sites, key=lambda s: (s.location, s.ident))),
+        facts={f.name: release.done[f.name] for f in families.shown()},
         files=tuple(r.stat for r in per_file.values() if r.stat is not None),
         occurrences=tuple(
             sorted((o for r in per_file.values() for o in r.occurrences), key=lambda o: (o.location, o.ident))
         ),
         tool_version=__version__,
         warnings=(*getattr(plan.source, "warnings", ()), *(w for r in per_file.values() for w in r.warnings)),
-        masks=tuple(sorted((m for r in per_file.values() for m in r.masks), key=lambda m: m.location)),
-        force=tuple(entry.force) if entry else (),
-        kill_paths=kill_paths(hops, [s for s in sites if s.ident == FLAG]) if entry else (),
         project=plan.project,
-        init=_extract_init(plan) if plan.project != "kernel" else None,
+        init=init.scope if init is not None else None,
     )
 
 
-def _extract_init(plan: _Plan):  # type: ignore[no-untyped-def]
-    from analyzer.extract.init import extract_init
+def _extract_init(plan: _Plan) -> InitTable:
+    from analyzer.extract.init import extract_init  # the init extractor is not needed for kernels
 
     return extract_init(plan.source, plan.project)
-
-
-def _report_to_cache(report: Report) -> str:
-    from analyzer.report import json as json_report
-
-    return json.dumps(json_report.to_json(report), separators=(",", ":"))
-
-
-def _report_from_cache(text: str, source: Source) -> Report:
-    """A cached report, under the name this run used for the same tree."""
-    from analyzer.report import json as json_report
-
-    return replace(json_report.report_from_json(json.loads(text)), source=source.info)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from analyzer.model import Guard
+from analyzer.model import Branch, Construct, Guard
 
 _STATEMENT_ENDS = frozenset(
     {
@@ -26,17 +26,17 @@ _STATEMENT_ENDS = frozenset(
 # Constructs a reader names a site by, keyed by node type; "condition" means only a site
 # in the node's condition field sits in that construct.
 _CONSTRUCTS = {
-    "if_statement": ("if", "condition"),
-    "while_statement": ("while", "condition"),
-    "do_statement": ("do-while", "condition"),
-    "for_statement": ("for", "condition"),
-    "switch_statement": ("switch", "condition"),
-    "conditional_expression": ("ternary", "condition"),
-    "assignment_expression": ("assignment", None),
-    "return_statement": ("return", None),
-    "init_declarator": ("initializer", None),
-    "initializer_pair": ("initializer", None),
-    "function_declarator": ("declaration", "declarator"),
+    "if_statement": (Construct.IF, "condition"),
+    "while_statement": (Construct.WHILE, "condition"),
+    "do_statement": (Construct.DO_WHILE, "condition"),
+    "for_statement": (Construct.FOR, "condition"),
+    "switch_statement": (Construct.SWITCH, "condition"),
+    "conditional_expression": (Construct.TERNARY, "condition"),
+    "assignment_expression": (Construct.ASSIGNMENT, None),
+    "return_statement": (Construct.RETURN, None),
+    "init_declarator": (Construct.INITIALIZER, None),
+    "initializer_pair": (Construct.INITIALIZER, None),
+    "function_declarator": (Construct.DECLARATION, "declarator"),
 }
 _HEADED = frozenset({"if_statement", "while_statement", "for_statement", "switch_statement"})
 _SPACE_INSIDE_BRACKETS = re.compile(r"(?<=[(\[])\s+|\s+(?=[)\]])")
@@ -108,7 +108,7 @@ def declarator_name(declarator: Node | None) -> str | None:
     return None
 
 
-def construct_of(ident: Node) -> tuple[str, Node | None]:
+def construct_of(ident: Node) -> tuple[Construct, Node | None]:
     """The construct a reader names the site by, and its node (None for a bare expression)."""
     through_call = False
     child = ident
@@ -123,7 +123,7 @@ def construct_of(ident: Node) -> tuple[str, Node | None]:
         if parent.type in _STATEMENT_ENDS:
             break
         child = parent
-    return ("call argument" if through_call else "expression"), None
+    return (Construct.CALL_ARGUMENT if through_call else Construct.EXPRESSION), None
 
 
 def _in_field(parent: Node, field: str, child: Node) -> bool:
@@ -169,7 +169,7 @@ def guards_of(node: Node, source: bytes, comments: list[tuple[int, int]]) -> tup
         if condition is None or contains(condition, node):
             continue
         alternative = parent.child_by_field_name("alternative")
-        branch = "else" if alternative is not None and contains(alternative, node) else "then"
+        branch = Branch.ELSE if alternative is not None and contains(alternative, node) else Branch.THEN
         guards.append(Guard(strip_parens(normalize(source, condition, comments)), branch))
     return tuple(guards)
 

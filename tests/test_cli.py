@@ -93,7 +93,7 @@ def test_ref_that_looks_like_an_option_is_refused(kernel_repo: Path, capsys) -> 
     [
         ("not-json.json", "not JSON"),
         ("other-schema.json", "$.schema: not a siganalyze report"),
-        ("future-version.json", "$.schema_version: 99, this siganalyze reads 2"),
+        ("future-version.json", "$.schema_version: 99, this siganalyze reads 3"),
         ("bad-site-kind.json", "$.sites[0].kind: 'toggle' is not one of"),
     ],
 )
@@ -169,7 +169,7 @@ def test_systemd_tree_is_detected_and_its_table_printed(capsys) -> None:  # type
     code, out, _ = run(capsys, "scan", str(FIXTURES / "systemd" / "r2"), "--format", "json")
     data = json.loads(out)
     json_report.validate(data, "test")
-    rows = {row["signal"]: row for row in data["init"]["dispositions"]}
+    rows = {row["signal"]: row for row in data["dispositions"]}
     assert code == 0 and data["project"] == "systemd" and data["sites"] == []
     assert rows["SIGSEGV"]["disposition"] == "handler" and rows["SIGSEGV"]["path"] == "src/core/crash-handler.c"
     assert rows["SIGPIPE"]["disposition"] == "ignored"

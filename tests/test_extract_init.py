@@ -54,7 +54,7 @@ def test_systemd_r1_crash_handler_from_a_header_macro_list(r1: InitTable) -> Non
     segv = rows_by_name(r1)["SIGSEGV"]
     assert segv.location is not None and (segv.location.path, segv.location.line) == ("src/core/main.c", 19)
     assert segv.note == "after reset_all"
-    assert "src/basic/defs.h" in r1.files
+    assert "src/basic/defs.h" in r1.scope.files
 
 
 def test_systemd_r1_ignored_and_reset_rows(r1: InitTable) -> None:
@@ -81,18 +81,18 @@ def test_sigrtmin_plus_n_with_literal_macro_and_spaces(r1: InitTable, r2: InitTa
 
 def test_non_pid1_tool_is_excluded(r1: InitTable, r2: InitTable) -> None:
     for table in (r1, r2):
-        assert table.excluded == ("src/systemctl/systemctl.c",)
+        assert table.scope.excluded == ("src/systemctl/systemctl.c",)
         assert row(table, "SIGINT") == ("default", None, "main", "reset_all")  # systemctl's handler is not PID 1's
 
 
 def test_unresolved_macro_is_reported_not_dropped(r1: InitTable) -> None:
-    assert r1.unresolved == ("SIGNALS_VENDOR_QUIET",)
+    assert r1.scope.unresolved == ("SIGNALS_VENDOR_QUIET",)
     note = rows_by_name(r1)["SIGPIPE"].note
     assert note is not None and "unresolved macro SIGNALS_VENDOR_QUIET" in note
 
 
 def test_child_handler_and_pre_exec_decisions_are_set_aside(r1: InitTable) -> None:
-    assert r1.skipped == (
+    assert r1.scope.skipped == (
         "src/core/main.c:10 on_crash: inside signal handler on_crash() (SIGCHLD)",
         "src/core/main.c:24 reexecute: before execv(): applies to the next program (every signal)",
         "src/core/main.c:31 spawn_helper: in a forked child (SIGSEGV, SIGILL, SIGABRT, SIGPIPE)",
@@ -103,7 +103,7 @@ def test_r2_follows_moved_crash_handler_and_macro_header(r1: InitTable, r2: Init
     assert row(r2, "SIGSEGV") == ("handler", "on_crash", "install_crash_handler", CRASH_VIA)
     location = rows_by_name(r2)["SIGSEGV"].location
     assert location is not None and location.path == "src/core/crash-handler.c"
-    assert "src/basic/constants.h" in r2.files and "src/basic/defs.h" not in r2.files
+    assert "src/basic/constants.h" in r2.scope.files and "src/basic/defs.h" not in r2.scope.files
     same = [d.signal for d in r1.dispositions if d.signal in rows_by_name(r2)]
     assert [row(r1, s)[0] for s in same] == [row(r2, s)[0] for s in same]  # lists without -1 read the same
 
@@ -151,9 +151,9 @@ def test_signal_style_init() -> None:
     assert row(table, "SIGHUP") == ("default", None, "main", "signal")  # main resets it after setup()
     assert row(table, "SIGQUIT") == ("default", None, None, "default")
     assert rows_by_name(table)["SIGQUIT"].location is None
-    assert table.excluded == ("tests/check.c",)
-    assert "minit.c:45 run: in a forked child (SIGPIPE)" in table.skipped
-    assert "minit.c:25 on_term: inside signal handler on_term() (SIGTERM)" in table.skipped
+    assert table.scope.excluded == ("tests/check.c",)
+    assert "minit.c:45 run: in a forked child (SIGPIPE)" in table.scope.skipped
+    assert "minit.c:25 on_term: inside signal handler on_term() (SIGTERM)" in table.scope.skipped
 
 
 def test_sigtimedwait_style_init() -> None:
@@ -172,6 +172,6 @@ def test_sigtimedwait_style_init() -> None:
 def test_tree_that_is_not_an_init(tmp_path: Path) -> None:
     (tmp_path / "calc.c").write_text("int add(int a, int b) { return a + b; }\nint main(void) { return add(1, 2); }\n")
     table = extract_init(DirectorySource(tmp_path), "init")
-    assert table.note == "no sigaction/signal use found: not an init"
+    assert table.scope.note == "no sigaction/signal use found: not an init"
     assert [d.disposition for d in table.dispositions] == ["default"] * 31
     assert all(d.location is None for d in table.dispositions)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.extract.kernel import FileResult, analyze_file
+from analyzer.extract.kernel import analyze_file
+from analyzer.extract.unit import FileResult
 from analyzer.model import Accounting
 
 FLAG = "SIGNAL_UNKILLABLE"

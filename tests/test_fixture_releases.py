@@ -72,8 +72,8 @@ def test_release_without_the_flag_is_absent_not_an_error(kernel_repo: Path) -> N
 def test_diff_matches_by_meaning(kernel_repo: Path) -> None:
     old, new = scan_many([open_source(r, str(kernel_repo)) for r in ("v-r2", "v-r3")], FLAG_ONLY)
     rows = {
-        (c.status.value, c.kind, c.old.function if c.old else None, c.new.function if c.new else None)
-        for c in diff_reports(old, new).changes
+        (c.status.value, c.latest.kind, c.old.function if c.old else None, c.new.function if c.new else None)
+        for c in diff_reports(old, new).of("site")
     }
     assert rows == {
         ("moved", "define", "SIGNAL_UNKILLABLE", "SIGNAL_UNKILLABLE"),  # header moved

@@ -21,13 +21,14 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import parse, preprocess
+from analyzer import cache_codec, parse, preprocess
 from analyzer.cache import ResultCache
 from analyzer.errors import SourceError
-from analyzer.extract.kernel import FileResult, analyze_file
+from analyzer.extract.kernel import analyze_file
+from analyzer.extract.unit import FileResult
 from analyzer.model import Accounting
 from analyzer.report import json as json_report
-from analyzer.scan import scan
+from analyzer.scan import analyze_one, scan
 from analyzer.sources import open_source, word_pattern
 from analyzer.sources import tarball as tarball_module
 from analyzer.sources.tarball import TarballSource
@@ -83,7 +84,7 @@ def test_non_utf8_bytes_keep_byte_positions_and_show_replacement_characters() ->
     assert [(s.location.line, s.location.column) for s in result.sites] == [(3, 35), (5, 30)]  # é, à: 2 bytes
     assert result.sites[0].text == "t->flags |= /* caf\ufffd */ SIGNAL_UNKILLABLE;"
     assert result.sites[1].text == "if (/* déjà */ t->flags & SIGNAL_UNKILLABLE)"  # valid UTF-8 as it is
-    cached = json_report.file_result_from_text(json_report.file_result_to_text(result))
+    cached = cache_codec.file_result_from_text(cache_codec.file_result_to_text(result))
     assert cached.sites == result.sites and cached.occurrences == result.occurrences
 
 
@@ -113,11 +114,11 @@ def test_random_bytes_without_nul_named_c_parse_without_crashing() -> None:
 def test_parse_past_the_deadline_leaves_code_occurrences_unaccounted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parse.DEADLINE_ENV, "0.001")
     data = b"/* SIGNAL_UNKILLABLE in a comment */\n" + generated_c(3000)
-    result = analyze_file("big.c", "b", data, (FLAG,))
+    result = analyze_one("big.c", "b", data, (FLAG,))
     check_accounting(data, result)
     kinds = [o.accounted_as for o in result.occurrences]
     assert kinds == [Accounting.COMMENT] + [Accounting.UNACCOUNTED] * 30
-    assert result.sites == [] and result.calls == [] and result.force == []
+    assert result.sites == [] and result.of("call") == [] and result.of("force") == []
     assert result.stat is not None and result.stat.timed_out and not result.stat.parsed
     assert result.warnings[0] == "big.c: parse timed out after 0.001s; occurrences accounted as text only"
     assert result.warnings[1] == "big.c:4:22: occurrence of SIGNAL_UNKILLABLE not accounted for"

@@ -12,26 +12,25 @@ from typing import Any
 
 import pytest
 
-from analyzer import factdiff, history
+from analyzer import families, history
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import UsageError
-from analyzer.factdiff import FAMILIES, Family
+from analyzer.families import Family, Level
 from analyzer.history import Timeline, build_timeline
-from analyzer.model import Location, Report, Site, SiteKind, SourceInfo, Status
+from analyzer.model import Attribution, Construct, Location, Report, Site, SiteKind, SourceInfo, SourceKind, Status
 from analyzer.report import html as html_module
 from analyzer.report import json as json_report
-from analyzer.report import tables as tables_module
 from analyzer.report.html import (
     CSP,
     SOURCE_URL_PRESETS,
     Links,
     c_tokens,
     render_html,
-    source_lines_from,
     source_url_template,
 )
 from analyzer.scan import scan_many
 from analyzer.sources import Source, open_source
+from analyzer.sources.lines import source_lines_from
 from tests.conftest import make_repo
 
 ACTUAL = Path(__file__).resolve().parent / "actual"
@@ -212,7 +211,7 @@ def test_summary_counts_equal_the_json(kernel: Scanned) -> None:
     result = diff_reports(kernel.reports[1], kernel.reports[2])
     shown = Page(render_html(result)).summary
     assert shown == expected_counts(json_report.to_json(result))
-    assert shown[("sites", "changed")] == str(result.count(Status.CHANGED))
+    assert shown[("sites", "changed")] == str(sum(c.status is Status.CHANGED for c in result.of("site")))
 
 
 # --- code in context -----------------------------------------------------------------------
@@ -324,26 +323,25 @@ class Beacon:
     strength: int
 
 
-def test_a_new_fact_family_appears_in_scan_diff_and_history(monkeypatch: pytest.MonkeyPatch, kernel: Scanned) -> None:
+def test_a_new_fact_family_appears_in_scan_diff_and_history(kernel: Scanned) -> None:
     def beacons(report: Report) -> Any:
         strength = 1 if report.source.ref == "v-r2" else 2
         return (Beacon("lighthouse <b>", Location("kernel/light.c", 3, 1), strength),)
 
-    family = Family("beacon", "Beacons", beacons, ((lambda b: b.name, Status.UNCHANGED),), vars)
-    for module in (factdiff, history, tables_module, html_module):
-        monkeypatch.setattr(module, "FAMILIES", (*FAMILIES, family))
-    old, new = kernel.reports[1:]
-    # build_timeline labels rows with text.describe_fact, which knows only today's families.
-    facts = (beacons(old)[0], beacons(new)[0])
-    row = history.TimelineRow("beacon", "lighthouse <b>", ("present", "changed"), facts)
-    timeline = Timeline((old.source, new.source), (row,))
-    for obj in (new, diff_reports(old, new), timeline):
-        html = render_html(obj, source_url="elixir")
-        assert ">Beacons" in html and "lighthouse &lt;b&gt;" in html
-        assert "kernel/light.c" in html
-    diff_html = render_html(diff_reports(old, new))
-    assert 'data-kind="beacon"' in diff_html
-    assert '<div class="field differs"><span class="fname">strength</span>' in diff_html
+    families.register(Family("beacon", "Beacons", Beacon, "beacons", compared=vars, levels=(Level(lambda b: b.name),)))
+    try:
+        old, new = (dataclasses.replace(r, facts={**r.facts, "beacon": beacons(r)}) for r in kernel.reports[1:])
+        timeline = build_timeline([old, new])
+        assert [row.cells for row in timeline.rows if row.family == "beacon"] == [("present", "changed")]
+        for obj in (new, diff_reports(old, new), timeline):
+            html = render_html(obj, source_url="elixir")
+            assert ">Beacons" in html and "lighthouse &lt;b&gt;" in html
+            assert "kernel/light.c" in html
+        diff_html = render_html(diff_reports(old, new))
+        assert 'data-kind="beacon"' in diff_html
+        assert '<div class="field differs"><span class="fname">strength</span>' in diff_html
+    finally:
+        families.unregister("beacon")
 
 
 def test_init_signal_tables_side_by_side(systemd: Scanned) -> None:
@@ -352,7 +350,7 @@ def test_init_signal_tables_side_by_side(systemd: Scanned) -> None:
     html = render_html(result, systemd.lines())
     section = html[html.index('id="f-disposition"') :]
     assert "<th>v-r1</th><th>v-r2</th>" in section
-    moved = [c for c in result.fact_changes if c.family == "disposition" and c.status is Status.MOVED]
+    moved = [c for c in result.of("disposition") if c.status is Status.MOVED]
     assert moved and section.count('<tr class="st-moved">') == len(moved)
     assert "src/core/crash-handler.c:20" in section and "src/core/main.c:19" in section
     scan = render_html(new)
@@ -431,7 +429,7 @@ def test_browser_shows_the_json_summary_counts(open_page: Callable[[str], Any], 
         "cells => cells.map(c => [c.parentElement.dataset.kind, c.dataset.status, c.innerText.trim()])",
     )
     assert {(kind, status): n for kind, status, n in shown} == expected_counts(json_report.to_json(result))
-    assert page.locator("article.card").count() == len(result.changes)
+    assert page.locator("article.card").count() == len(result.of("site"))
     ACTUAL.mkdir(exist_ok=True)
     page.screenshot(path=str(ACTUAL / "html-diff.png"))
     assert (ACTUAL / "html-diff.png").stat().st_size > 10_000
@@ -476,8 +474,10 @@ def test_context_that_starts_inside_a_block_comment_is_still_a_comment() -> None
     lines = ["/*", " * if (x) return SIGNAL_UNKILLABLE;", " * the end */", "void f(void)", "{"]
     lines += ["\tif (t->signal->flags & SIGNAL_UNKILLABLE)", "\t\treturn;", "}"]
     text = "if (t->signal->flags & SIGNAL_UNKILLABLE)"
-    site = Site("SIGNAL_UNKILLABLE", SiteKind.TEST, Location("k.c", 6, 25), "f", "parser", "if", text, text)
-    report = Report(SourceInfo("git", "v1", ref="v1"), ("SIGNAL_UNKILLABLE",), (site,), (), ())
+    site = Site(
+        "SIGNAL_UNKILLABLE", SiteKind.TEST, Location("k.c", 6, 25), "f", Attribution.PARSER, Construct.IF, text, text
+    )
+    report = Report(SourceInfo(SourceKind.GIT, "v1", ref="v1"), ("SIGNAL_UNKILLABLE",), {"site": (site,)}, (), ())
     card = _card(render_html(report, lambda _info, _path: lines), "f")
     assert '<td class="ln">3</td><td class="src"><span class="c"> * the end */</span></td>' in card
     assert '<td class="ln">2</td>' not in card  # three lines of context, no more

@@ -14,24 +14,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer import families
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import UsageError
-from analyzer.factdiff import FAMILIES, Family
+from analyzer.families import Family
 from analyzer.history import Timeline, build_timeline
 from analyzer.model import (
+    Branch,
     ConditionalSignal,
+    Disposal,
     Disposition,
     Guard,
     Hop,
-    InitTable,
+    InitScope,
     Location,
+    Project,
     Report,
     Site,
     SiteKind,
     SourceInfo,
     Status,
 )
-from analyzer.report import tables as tables_module
 from analyzer.report.tables import FORMATS, cell, csv_safe, md_escape, render_table, rst_cell, rst_title, tables
 from analyzer.scan import scan_many
 from analyzer.sources import open_source
@@ -97,7 +100,7 @@ def site(text: str, **changes: Any) -> Site:
 def report_of(*sites: Site) -> Report:
     """A report of `sites` from a repo whose path must never be printed."""
     source = SourceInfo(kind="git", spec="v1", repo="/secret/repo/.git", ref="v1", commit="a" * 40, release="6.1")
-    return Report(source=source, tracked=("SIGNAL_UNKILLABLE",), sites=sites, files=(), occurrences=())
+    return Report(source=source, tracked=("SIGNAL_UNKILLABLE",), facts={"site": sites}, files=(), occurrences=())
 
 
 def md_cells(line: str) -> list[str]:
@@ -213,7 +216,7 @@ def test_rst_sections_are_the_table_titles(kernel_reports: tuple[Path, Report, R
     _repo, old, _new = kernel_reports
     text = render_table(old, "rst")
     assert doctree(text)["title"].startswith("siganalyze scan of v-r2 (Linux 2.6.34, commit ")
-    assert section_titles(text) == ["Sites", *(f.title for f in FAMILIES if f.facts(old))]
+    assert section_titles(text) == [f.title for f in families.shown() if old.of(f.name)]
 
 
 def test_csv_is_one_table_keyed_by_the_table_column(kernel_reports: tuple[Path, Report, Report]) -> None:
@@ -367,42 +370,34 @@ class NewFact:
     missing: str | None = None
 
 
-def test_a_new_fact_family_appears_in_every_format(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_fact_family_appears_in_every_format() -> None:
     hop = Hop("a", "b", Location("k.c", 3, 1))
-    fact = NewFact("n|1", Location("k.c", 2, 5), (hop, hop), (Guard("c", "then"),), Inner(1, "z"), False)
-
-    def facts(_report: Report) -> Any:  # a real new family would widen factdiff.Fact
-        return (fact,)
-
-    family = Family("new_family", "New family", facts, ((lambda f: f.name, Status.UNCHANGED),), vars)
-    monkeypatch.setattr(tables_module, "FAMILIES", (*FAMILIES, family))
-    obj = report_of()
-    table = tables(obj)[-1]
-    assert (table.name, table.title) == ("new_family", "New family")
-    assert table.columns == ("name", "location", "hops", "guards", "inner", "flag", "missing")
-    assert table.rows == (("n|1", "k.c:2", "a -> b (k.c:3), a -> b (k.c:3)", "if (c)", "Inner(x=1, y=z)", "no", ""),)
-    assert md_tables(render_table(obj, "md"))[-1][2] == list(table.rows[0])
-    assert rst_tables(render_table(obj, "rst"))[-1][1] == list(table.rows[0])
-    header, record = csv_records(render_table(obj, "csv"))
-    assert record[0] == "new_family" and record[header.index("hops")] == table.rows[0][2]
-
-
-@dataclasses.dataclass(frozen=True)
-class OtherInit:
-    """An init table whose rows no fact family knows."""
-
-    project: str
-    dispositions: tuple[Inner, ...]
+    fact = NewFact("n|1", Location("k.c", 2, 5), (hop, hop), (Guard("c", Branch.THEN),), Inner(1, "z"), False)
+    family = Family("new_family", "New family", NewFact, "new_facts", compared=vars)
+    families.register(family)
+    try:
+        obj = dataclasses.replace(report_of(), facts={"new_family": (fact,)})
+        table = tables(obj)[-1]
+        assert (table.name, table.title) == ("new_family", "New family")
+        assert table.columns == ("name", "location", "hops", "guards", "inner", "flag", "missing")
+        row = ("n|1", "k.c:2", "a -> b (k.c:3), a -> b (k.c:3)", "if (c)", "Inner(x=1, y=z)", "no", "")
+        assert table.rows == (row,)
+        assert md_tables(render_table(obj, "md"))[-1][2] == list(table.rows[0])
+        assert rst_tables(render_table(obj, "rst"))[-1][1] == list(table.rows[0])
+        header, record = csv_records(render_table(obj, "csv"))
+        assert record[0] == "new_family" and record[header.index("hops")] == table.rows[0][2]
+    finally:
+        families.unregister("new_family")
 
 
 def init_report() -> Report:
     """A report with a two-row PID 1 table."""
     rows = (
-        Disposition("SIGTERM", "handler", "on_term", Location("src/core/main.c", 10, 1), "main", "sigaction"),
-        Disposition("SIGKILL", "default", None, None, None, "default"),
+        Disposition("SIGTERM", Disposal.HANDLER, "on_term", Location("src/core/main.c", 10, 1), "main", "sigaction"),
+        Disposition("SIGKILL", Disposal.DEFAULT, None, None, None, "default"),
     )
-    table = InitTable("systemd", rows, ("src/core/main.c",), ("src/x.c", "src/y.c"), (), main="src/core/main.c")
-    return dataclasses.replace(report_of(), init=table)
+    scope = InitScope(Project.SYSTEMD, ("src/core/main.c",), ("src/x.c", "src/y.c"), (), main="src/core/main.c")
+    return dataclasses.replace(report_of(), init=scope, facts={"disposition": rows})
 
 
 def test_pid1_gets_a_summary_row_and_its_signal_table_once() -> None:
@@ -421,23 +416,14 @@ def test_pid1_gets_a_summary_row_and_its_signal_table_once() -> None:
     ]
 
 
-def test_init_rows_no_family_shows_get_a_table_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables_module, "FAMILIES", tuple(f for f in FAMILIES if f.name != "disposition"))
-    obj = dataclasses.replace(report_of(), init=OtherInit("init", (Inner(1, "a"),)))  # type: ignore[arg-type]
-    found = {t.name: t for t in tables(obj)}
-    assert list(found) == ["sites", "init", "dispositions"]
-    assert found["dispositions"].rows == (("1", "a"),)
-    assert tables(dataclasses.replace(obj, init=None)) == tables(report_of())
-
-
 def test_a_real_init_scan_renders_in_every_format(repo_factory: Any) -> None:
     (report,) = scan_many([open_source("v-r2", str(repo_factory("systemd")))])
-    assert report.init is not None and report.init.dispositions
+    assert report.init is not None and report.of("disposition")
     expected = expected_rows(report)
     assert rst_tables(render_table(report, "rst")) == expected
     assert [[t[0], *t[2:]] for t in md_tables(render_table(report, "md"))] == expected
     _header, *records = csv_records(render_table(report, "csv"))
-    assert sum(r[0] == "disposition" for r in records) == len(report.init.dispositions)
+    assert sum(r[0] == "disposition" for r in records) == len(report.of("disposition"))
 
 
 def test_unknown_format_is_a_user_error() -> None:

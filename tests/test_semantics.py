@@ -9,10 +9,9 @@ import pytest
 
 from analyzer.diff import diff_reports
 from analyzer.extract.callgraph import kill_paths
-from analyzer.extract.kernel import analyze_file
-from analyzer.factdiff import hop_changes
+from analyzer.families.kernel import hop_changes
 from analyzer.model import Report, Status
-from analyzer.scan import scan_many
+from analyzer.scan import analyze_one, scan_many
 from analyzer.sources import open_source
 
 
@@ -23,12 +22,12 @@ def releases(kernel_repo: Path) -> dict[str, Report]:
 
 
 def chain(report: Report, target: str) -> list[str]:
-    (path,) = [p for p in report.kill_paths if p.target == target]
+    (path,) = [p for p in report.of("kill_path") if p.target == target]
     return [path.hops[0].caller, *(hop.callee for hop in path.hops)]
 
 
 def test_signal_classes_resolve_with_the_conditional_term(releases: dict[str, Report]) -> None:
-    masks = {m.name: m for m in releases["v-r2"].masks}
+    masks = {m.name: m for m in releases["v-r2"].of("mask")}
     assert masks["SIG_KERNEL_ONLY_MASK"].signals == ("SIGKILL", "SIGSTOP")
     coredump = masks["SIG_KERNEL_COREDUMP_MASK"]
     assert "SIGSYS" not in coredump.signals and len(coredump.signals) == 9
@@ -38,7 +37,7 @@ def test_signal_classes_resolve_with_the_conditional_term(releases: dict[str, Re
 
 def test_signal_class_diff_shows_the_set_change(releases: dict[str, Report]) -> None:
     result = diff_reports(releases["v-r2"], releases["v-r3"])
-    rows = {(c.old.name if c.old else c.new.name, c.status) for c in result.fact_changes if c.family == "mask"}  # type: ignore[union-attr]
+    rows = {(c.old.name if c.old else c.new.name, c.status) for c in result.of("mask")}  # type: ignore[union-attr]
     assert ("SIG_KERNEL_COREDUMP_MASK", Status.CHANGED) in rows
     assert ("SIG_KERNEL_ONLY_MASK", Status.UNCHANGED) in rows
 
@@ -55,10 +54,10 @@ def test_predicates_are_defined_with_their_expression_and_called(releases: dict[
 
 
 def test_force_decision_in_2_6_style(releases: dict[str, Report]) -> None:
-    rows = [(f.function, f.variable, f.value, f.preproc) for f in releases["v-r2"].force]
+    rows = [(f.function, f.variable, f.value, f.preproc) for f in releases["v-r2"].of("force")]
     assert rows[0] == ("send_signal", "from_ancestor_ns", "0", ())
     assert rows[1][:2] == ("send_signal", "from_ancestor_ns") and rows[1][3] == ("#ifdef CONFIG_PID_NS",)
-    assert all(f.function != "want_core_dump" for f in releases["v-r3"].force)  # a local never passed on
+    assert all(f.function != "want_core_dump" for f in releases["v-r3"].of("force"))  # a local never passed on
 
 
 def test_force_decision_keeps_its_else_if_chain() -> None:
@@ -75,7 +74,7 @@ def test_force_decision_keeps_its_else_if_chain() -> None:
             return deliver(sig, info, t, force);
         }
         """).encode()
-    force = analyze_file("kernel/signal.c", "b", source, ("SIGNAL_UNKILLABLE",)).force
+    force = analyze_one("kernel/signal.c", "b", source, ("SIGNAL_UNKILLABLE",)).of("force")
     assert [(f.value, [(g.condition, g.branch) for g in f.guards]) for f in force] == [
         ("false", []),
         ("!task_pid_nr_ns(current, task_active_pid_ns(t))", [("info == SEND_SIG_NOINFO", "then")]),
@@ -96,9 +95,9 @@ def test_kill_path_per_release_and_its_diff(releases: dict[str, Report]) -> None
         "sig_task_ignored",
     ]
     assert chain(r3, "sig_task_ignored")[4:6] == ["do_send_sig_info", "send_signal_locked"]
-    primary = next(p for p in r3.kill_paths if p.primary)
+    primary = next(p for p in r3.of("kill_path") if p.primary)
     assert primary.target == "sig_task_ignored"
-    old = next(p for p in r2.kill_paths if p.target == "sig_task_ignored")
+    old = next(p for p in r2.of("kill_path") if p.target == "sig_task_ignored")
     assert hop_changes(old, primary) == ["added do_send_sig_info", "renamed send_signal -> send_signal_locked"]
 
 
@@ -126,8 +125,8 @@ def test_kill_path_follows_the_first_call_not_the_shortest() -> None:
             return kill_something_info(sig, pid);
         }
         """).encode()
-    result = analyze_file("kernel/signal.c", "b", source, ("SIGNAL_UNKILLABLE",))
-    (path,) = kill_paths(result.calls, result.sites)
+    result = analyze_one("kernel/signal.c", "b", source, ("SIGNAL_UNKILLABLE",))
+    (path,) = kill_paths(result.of("call"), result.sites)
     assert [path.hops[0].caller, *(h.callee for h in path.hops)] == [
         "sys_kill",
         "kill_something_info",

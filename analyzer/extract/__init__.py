@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from analyzer.errors import SourceError
+from analyzer.model import Project
 from analyzer.sources import Source
 from analyzer.sources.git import kernel_release_of
 
-PROJECTS = ("kernel", "systemd", "init")
+PROJECTS = tuple(Project)
 
 
 def _kernel_makefile(source: Source) -> bool:
@@ -22,14 +23,14 @@ def _kernel_makefile(source: Source) -> bool:
 _MESON_PROJECT = re.compile(rb"""^\s*project\s*\(\s*['"]([^'"]+)['"]""", re.M)
 
 
-def detect_project(source: Source) -> str:
+def detect_project(source: Source) -> Project:
     """ "kernel" for a tree whose top Makefile states VERSION/PATCHLEVEL, "systemd" for
     meson.build's project('systemd', ...), else "init" (any other C init)."""
     if source.info.release is not None or _kernel_makefile(source):
-        return "kernel"
+        return Project.KERNEL
     try:
         meson = source.read("meson.build")
     except SourceError:
-        return "init"
+        return Project.INIT
     match = _MESON_PROJECT.search(meson[:4096])
-    return "systemd" if match and match.group(1) == b"systemd" else "init"
+    return Project.SYSTEMD if match and match.group(1) == b"systemd" else Project.INIT

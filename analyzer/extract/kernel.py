@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import tree_sitter
 from tree_sitter import Node
 
 from analyzer import parse, preprocess, syntax
-from analyzer.extract.callgraph import calls_in
-from analyzer.extract.force import force_assignments
-from analyzer.extract.masks import masks_from_sites
-from analyzer.model import Accounting, FileStat, ForceAssignment, Hop, Location, Occurrence, SignalMask, Site, SiteKind
+from analyzer.extract.unit import SITES, FileExtractor, FileFacts, FileResult
+from analyzer.model import Accounting, Attribution, Construct, FileStat, Location, Occurrence, Site, SiteKind
 from analyzer.queries import anchor_of, iter_matches, load_query
 from analyzer.sources import is_c_source, word_pattern
 
@@ -31,19 +29,6 @@ Selection = tuple[tuple[int, int], ...]  # (conditional, branch) choices of one 
 
 
 @dataclass(slots=True)
-class FileResult:
-    """What one file contributed: its sites, its accounted occurrences, its parse stats."""
-
-    sites: list[Site] = field(default_factory=list)
-    occurrences: list[Occurrence] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    stat: FileStat | None = None
-    masks: list[SignalMask] = field(default_factory=list)
-    force: list[ForceAssignment] = field(default_factory=list)
-    calls: list[Hop] = field(default_factory=list)  # for the kill path
-
-
-@dataclass(slots=True)
 class _Parsed:
     """One preprocessor variant of a file, parsed, with its matches indexed by offset."""
 
@@ -54,9 +39,16 @@ class _Parsed:
     kinds: dict[tuple[int, int], SiteKind]
 
 
-def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> FileResult:
-    """Find and account for every whole-word occurrence of `tracked` in one file."""
+def analyze_file(
+    path: str, blob: str, data: bytes, tracked: tuple[str, ...], extractors: Mapping[str, FileExtractor] = {}
+) -> FileResult:
+    """Find and account for every whole-word occurrence of `tracked` in one file; run `extractors` on it.
+
+    The sites found on the way are `FileFacts.sites`; each extractor's records are kept
+    under its name (a fact family's), so cached results hold every family at once.
+    """
     result = FileResult()
+    sites: list[Site] = []
     hits = [(m.start(), m.group().decode()) for m in word_pattern(tracked).finditer(data)]
     lines = _Lines(path, data)
     binary = b"\0" in data
@@ -73,7 +65,7 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
     default = variants.get(())
     for offset, ident in hits:
         location = lines.location(offset)
-        accounted = _account(offset, ident, location, data, layout, variants.get, result)
+        accounted = _account(offset, ident, location, data, layout, variants.get, result, sites)
         result.occurrences.append(Occurrence(ident, location, accounted))
         if accounted is Accounting.UNACCOUNTED:
             result.warnings.append(f"{location}: occurrence of {ident} not accounted for")
@@ -81,12 +73,9 @@ def analyze_file(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) ->
         result.warnings.insert(
             0, f"{path}: parse timed out after {variants.deadline:g}s; occurrences accounted as text only"
         )
-    result.masks = masks_from_sites(result.sites, data, layout)
-    errors = missing = 0
-    if default is not None:
-        result.force = force_assignments(default.tree, data, layout, lines.location)
-        result.calls = calls_in(default.tree, lines.location)
-        errors, missing = parse.error_counts(default.tree)
+    facts = FileFacts(path, data, layout, default.tree if default else None, tuple(sites), lines.location)
+    result.facts = {SITES: sites, **{name: list(extract(facts)) for name, extract in extractors.items()}}
+    errors, missing = parse.error_counts(default.tree) if default is not None else (0, 0)
     result.stat = FileStat(
         path,
         blob,
@@ -129,6 +118,7 @@ def _account(
     layout: preprocess.Layout,
     parsed: Callable[[Selection], _Parsed | None],
     result: FileResult,
+    sites: list[Site],
 ) -> Accounting:
     """Explain one occurrence; build its Site when it is code (unaccounted when its parse timed out)."""
     if layout.is_inactive(offset):
@@ -155,15 +145,15 @@ def _account(
                 SiteKind.OTHER,
                 location,
                 None,
-                "none",
-                "preprocessor",
+                Attribution.NONE,
+                Construct.PREPROCESSOR,
                 syntax.text_of(data, *span),
                 syntax.normalize(data, span, layout.comments),
                 preproc=layout.conditions_at(offset),
             )
         else:
             return Accounting.UNACCOUNTED
-    result.sites.append(site)
+    sites.append(site)
     return Accounting.SITE
 
 
@@ -262,11 +252,11 @@ def _definition_site(
         span = (definition.start_byte, body.start_byte if body is not None else definition.end_byte)
         returned = syntax.sole_return_value(body)
         value = syntax.normalize(data, returned, comments) if returned is not None else None
-        attributed_by, construct = "parser", "function definition"
+        attributed_by, construct = Attribution.PARSER, Construct.FUNCTION_DEFINITION
     else:
         span = (definition.start_byte, macro_value.end_byte if macro_value is not None else node.end_byte)
         value = syntax.normalize(data, macro_value, comments) if macro_value is not None else None
-        attributed_by, construct = "macro", "define"
+        attributed_by, construct = Attribution.MACRO, Construct.DEFINE
     return Site(
         ident,
         SiteKind.DEFINE,
@@ -281,18 +271,18 @@ def _definition_site(
     )
 
 
-def _attribute(node: Node, location: Location, variant: _Parsed, result: FileResult) -> tuple[str | None, str]:
+def _attribute(node: Node, location: Location, variant: _Parsed, result: FileResult) -> tuple[str | None, Attribution]:
     """The enclosing function from the tree, checked against (or else taken from) its header."""
     annotations = frozenset(n.decode() for n in preprocess.macro_table().blank_call)
     by_header = syntax.function_from_header(variant.text, node.start_byte, annotations)
     by_parser = syntax.function_name(node)
     if by_parser is not None and by_header is not None and by_header != by_parser:
         result.warnings.append(f"{location}: parser says function {by_parser}, its header says {by_header}")
-    name, attributed_by = (by_parser, "parser") if by_parser is not None else (by_header, "header")
+    name, attributed_by = (by_parser, Attribution.PARSER) if by_parser is not None else (by_header, Attribution.HEADER)
     if name is None:
         if _expects_function(node):
             result.warnings.append(f"{location}: site has no enclosing function")
-        return None, "none"
+        return None, Attribution.NONE
     if _MACRO_NAME.match(name):
         result.warnings.append(
             f"{location}: function named {name} looks like a definition macro; the real name may differ"
@@ -340,8 +330,8 @@ def _macro_body_site(
         kind,
         location,
         name,
-        "macro",
-        "macro body",
+        Attribution.MACRO,
+        Construct.MACRO_BODY,
         syntax.text_of(data, *span),
         syntax.normalize(data, span, layout.comments),
         combined_with=partners,

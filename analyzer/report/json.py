@@ -7,36 +7,16 @@ import json
 import os
 import stat
 import tempfile
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-from analyzer import __version__, resources
-from analyzer.diff import ReportDiff, SiteChange, Status
+from analyzer import __version__, codec, families, resources
+from analyzer.diff import Change, ReportDiff
 from analyzer.errors import ReportError
-from analyzer.extract.kernel import FileResult
-from analyzer.factdiff import FAMILIES, Fact, FactChange
 from analyzer.history import Timeline
-from analyzer.model import (
-    Accounting,
-    ConditionalSignal,
-    Disposition,
-    FileStat,
-    ForceAssignment,
-    Guard,
-    Hop,
-    InitTable,
-    KillPath,
-    Location,
-    Occurrence,
-    Report,
-    SignalMask,
-    Site,
-    SiteKind,
-    SourceInfo,
-)
+from analyzer.model import FileStat, InitScope, Occurrence, Project, Report, SourceInfo, Status
 
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
@@ -49,7 +29,11 @@ HISTORY_SCHEMA = "siganalyze/history"
 #    PID 1's signal table (`project`, `init`) for systemd and other inits; files[].timed_out.
 #    Version-1 files are refused with a hint to re-run the scan: their absent sections
 #    would read as facts that vanished.
-SCHEMA_VERSION = 2
+# 3: every fact family is a top-level list named by the family (PID 1's rows moved from
+#    `init.dispositions` to `dispositions`); every diff change names its `family`; a family
+#    registered beyond the built-in ones adds its own list. Version-2 files are refused
+#    with a hint, as above.
+SCHEMA_VERSION = 3
 _SCHEMA_FILES = {
     REPORT_SCHEMA: "report.schema.json",
     DIFF_SCHEMA: "diff.schema.json",
@@ -127,125 +111,108 @@ def to_json(obj: Report | ReportDiff | Timeline) -> dict[str, Any]:
             "schema": HISTORY_SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "tool_version": __version__,
-            "releases": [_source(info) for info in obj.releases],
+            "releases": [codec.encode(info) for info in obj.releases],
             "rows": [
                 {
                     "family": row.family,
                     "label": row.label,
-                    "cells": list(row.cells),
-                    "facts": [None if f is None else _site(f) if isinstance(f, Site) else _fact(f) for f in row.facts],
+                    "cells": [cell.value for cell in row.cells],
+                    "facts": [None if r is None else codec.encode(r) for r in row.records],
                 }
                 for row in obj.rows
             ],
         }
     if isinstance(obj, ReportDiff):
+        lists: dict[str, list[dict[str, Any]]] = {"changes": [], "fact_changes": []}
+        for change in obj.changes:
+            lists.setdefault(families.family(change.family).diff_key, []).append(_change(change))
         return {
             "schema": DIFF_SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "tool_version": __version__,
-            "old": _source(obj.old),
-            "new": _source(obj.new),
+            "old": codec.encode(obj.old),
+            "new": codec.encode(obj.new),
             "tracked": list(obj.tracked),
             "absent_in_old": list(obj.absent_in_old),
             "absent_in_new": list(obj.absent_in_new),
             "untracked_in_old": list(obj.untracked_in_old),
             "untracked_in_new": list(obj.untracked_in_new),
-            "summary": {status.value: obj.count(status) for status in Status},
-            "changes": [
-                {
-                    "status": c.status.value,
-                    "ident": c.ident,
-                    "kind": str(c.kind),
-                    "old": _site(c.old) if c.old else None,
-                    "new": _site(c.new) if c.new else None,
-                    "differences": list(c.differences),
-                }
-                for c in obj.changes
-            ],
-            "fact_changes": [
-                {
-                    "family": c.family,
-                    "status": c.status.value,
-                    "old": _fact(c.old) if c.old else None,
-                    "new": _fact(c.new) if c.new else None,
-                    "differences": list(c.differences),
-                }
-                for c in obj.fact_changes
-            ],
+            "summary": {status.value: sum(c["status"] == status for c in lists["changes"]) for status in Status},
+            **lists,
         }
     accounting: dict[str, int] = {"total": len(obj.occurrences), **obj.accounting()}
     return {
         "schema": REPORT_SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "tool_version": obj.tool_version or __version__,
-        "source": _source(obj.source),
+        "source": codec.encode(obj.source),
         "tracked": list(obj.tracked),
-        "sites": [_site(s) for s in obj.sites],
-        "files": [{f.name: getattr(stat, f.name) for f in fields(FileStat)} for stat in obj.files],
-        "occurrences": [
-            {"ident": o.ident, **_position(o.location), "accounted_as": o.accounted_as.value} for o in obj.occurrences
-        ],
+        **{f.report_key: [codec.encode(r) for r in obj.of(f.name)] for f in families.shown()},
+        "files": [codec.encode(stat) for stat in obj.files],
+        "occurrences": [codec.encode(o) for o in obj.occurrences],
         "accounting": accounting,
         "warnings": list(obj.warnings),
-        "masks": [_fact(m) for m in obj.masks],
-        "force": [_fact(f) for f in obj.force],
-        "kill_paths": [_fact(k) for k in obj.kill_paths],
-        "project": obj.project,
-        "init": _init(obj.init) if obj.init else None,
+        "project": obj.project.value,
+        "init": codec.encode(obj.init) if obj.init else None,
+    }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    """One change: its family, status, both sides and what differs (plus the family's own keys)."""
+    family = families.family(change.family)
+    extra = family.change_fields(change.latest) if family.change_fields is not None else {}
+    return {
+        "family": change.family,
+        "status": change.status.value,
+        **extra,
+        "old": codec.encode(change.old) if change.old is not None else None,
+        "new": codec.encode(change.new) if change.new is not None else None,
+        "differences": list(change.differences),
     }
 
 
 def report_from_json(data: dict[str, Any]) -> Report:
     """Rebuild a Report from its (validated) JSON form."""
     return Report(
-        source=SourceInfo(**data["source"]),
+        source=codec.decode(SourceInfo, data["source"]),
         tracked=tuple(data["tracked"]),
-        sites=tuple(_site_from(s) for s in data["sites"]),
-        files=tuple(FileStat(**f) for f in data["files"]),
-        occurrences=tuple(
-            Occurrence(o["ident"], _location_from(o), Accounting(o["accounted_as"])) for o in data["occurrences"]
-        ),
+        facts={
+            f.name: tuple(codec.decode(f.record, r) for r in data[f.report_key])
+            for f in families.shown()
+            if f.report_key in data
+        },
+        files=tuple(codec.decode(FileStat, f) for f in data["files"]),
+        occurrences=tuple(codec.decode(Occurrence, o) for o in data["occurrences"]),
         tool_version=data["tool_version"],
         warnings=tuple(data["warnings"]),
-        masks=tuple(_mask_from(m) for m in data["masks"]),
-        force=tuple(_force_from(f) for f in data["force"]),
-        kill_paths=tuple(_kill_path_from(k) for k in data["kill_paths"]),
-        project=data["project"],
-        init=_init_from(data["init"]) if data["init"] else None,
+        project=Project(data["project"]),
+        init=codec.decode(InitScope, data["init"]) if data["init"] else None,
     )
 
 
 def diff_from_json(data: dict[str, Any]) -> ReportDiff:
     """Rebuild a ReportDiff from its (validated) JSON form."""
+    known = {f.name: f.record for f in families.families()}
+    changes = tuple(
+        Change(
+            c["family"],
+            Status(c["status"]),
+            codec.decode(known[c["family"]], c["old"]) if c["old"] else None,
+            codec.decode(known[c["family"]], c["new"]) if c["new"] else None,
+            tuple(c["differences"]),
+        )
+        for c in (*data["changes"], *data["fact_changes"])
+        if c["family"] in known
+    )
     return ReportDiff(
-        old=SourceInfo(**data["old"]),
-        new=SourceInfo(**data["new"]),
+        old=codec.decode(SourceInfo, data["old"]),
+        new=codec.decode(SourceInfo, data["new"]),
         tracked=tuple(data["tracked"]),
-        changes=tuple(
-            SiteChange(
-                Status(c["status"]),
-                c["ident"],
-                SiteKind(c["kind"]),
-                _site_from(c["old"]) if c["old"] else None,
-                _site_from(c["new"]) if c["new"] else None,
-                tuple(c["differences"]),
-            )
-            for c in data["changes"]
-        ),
+        changes=tuple(sorted(changes, key=lambda c: list(known).index(c.family))),
         absent_in_old=tuple(data["absent_in_old"]),
         absent_in_new=tuple(data["absent_in_new"]),
         untracked_in_old=tuple(data["untracked_in_old"]),
         untracked_in_new=tuple(data["untracked_in_new"]),
-        fact_changes=tuple(
-            FactChange(
-                c["family"],
-                Status(c["status"]),
-                _FACT_READERS[c["family"]](c["old"]) if c["old"] else None,
-                _FACT_READERS[c["family"]](c["new"]) if c["new"] else None,
-                tuple(c["differences"]),
-            )
-            for c in data["fact_changes"]
-        ),
     )
 
 
@@ -307,201 +274,3 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _source(info: SourceInfo) -> dict[str, Any]:
-    return {f.name: getattr(info, f.name) for f in fields(SourceInfo)}
-
-
-def _position(location: Location) -> dict[str, Any]:
-    return {"path": location.path, "line": location.line, "column": location.column}
-
-
-def _location_from(data: dict[str, Any]) -> Location:
-    return Location(data["path"], data["line"], data["column"])
-
-
-def _site(site: Site) -> dict[str, Any]:
-    return {
-        "ident": site.ident,
-        "kind": site.kind.value,
-        **_position(site.location),
-        "function": site.function,
-        "attributed_by": site.attributed_by,
-        "construct": site.construct,
-        "text": site.text,
-        "normalized": site.normalized,
-        "guards": [{"condition": g.condition, "branch": g.branch} for g in site.guards],
-        "guarded": site.guarded,
-        "combined_with": list(site.combined_with),
-        "value": site.value,
-        "preproc": list(site.preproc),
-    }
-
-
-def _site_from(data: dict[str, Any]) -> Site:
-    return Site(
-        ident=data["ident"],
-        kind=SiteKind(data["kind"]),
-        location=_location_from(data),
-        function=data["function"],
-        attributed_by=data["attributed_by"],
-        construct=data["construct"],
-        text=data["text"],
-        normalized=data["normalized"],
-        guards=tuple(Guard(g["condition"], g["branch"]) for g in data["guards"]),
-        guarded=data["guarded"],
-        combined_with=tuple(data["combined_with"]),
-        value=data["value"],
-        preproc=tuple(data["preproc"]),
-    )
-
-
-def _fact(fact: Fact) -> dict[str, Any]:
-    """A mask, force assignment or kill path as JSON: locations flattened, like sites."""
-    if isinstance(fact, SignalMask):
-        return {
-            "name": fact.name,
-            **_position(fact.location),
-            "signals": list(fact.signals),
-            "conditional": [{"signal": c.signal, "condition": c.condition} for c in fact.conditional],
-            "unresolved": list(fact.unresolved),
-        }
-    if isinstance(fact, Disposition):
-        where = _position(fact.location) if fact.location else {"path": None, "line": None, "column": None}
-        return {
-            "signal": fact.signal,
-            "disposition": fact.disposition,
-            "handler": fact.handler,
-            **where,
-            "function": fact.function,
-            "via": fact.via,
-            "dispatch": fact.dispatch,
-            "note": fact.note,
-        }
-    if isinstance(fact, ForceAssignment):
-        return {
-            "variable": fact.variable,
-            "value": fact.value,
-            "function": fact.function,
-            **_position(fact.location),
-            "text": fact.text,
-            "guards": [{"condition": g.condition, "branch": g.branch} for g in fact.guards],
-            "preproc": list(fact.preproc),
-        }
-    return {
-        "target": fact.target,
-        "primary": fact.primary,
-        "hops": [{"caller": h.caller, "callee": h.callee, **_position(h.location)} for h in fact.hops],
-    }
-
-
-def _mask_from(data: dict[str, Any]) -> SignalMask:
-    return SignalMask(
-        data["name"],
-        _location_from(data),
-        tuple(data["signals"]),
-        tuple(ConditionalSignal(c["signal"], c["condition"]) for c in data["conditional"]),
-        tuple(data["unresolved"]),
-    )
-
-
-def _force_from(data: dict[str, Any]) -> ForceAssignment:
-    return ForceAssignment(
-        data["variable"],
-        data["value"],
-        data["function"],
-        _location_from(data),
-        data["text"],
-        tuple(Guard(g["condition"], g["branch"]) for g in data["guards"]),
-        tuple(data["preproc"]),
-    )
-
-
-def _kill_path_from(data: dict[str, Any]) -> KillPath:
-    hops = tuple(Hop(h["caller"], h["callee"], _location_from(h)) for h in data["hops"])
-    return KillPath(data["target"], hops, data["primary"])
-
-
-def _disposition_from(data: dict[str, Any]) -> Disposition:
-    return Disposition(
-        data["signal"],
-        data["disposition"],
-        data["handler"],
-        _location_from(data) if data["path"] is not None else None,
-        data["function"],
-        data["via"],
-        data["dispatch"],
-        data["note"],
-    )
-
-
-def _init(table: InitTable) -> dict[str, Any]:
-    return {
-        "project": table.project,
-        "dispositions": [_fact(d) for d in table.dispositions],
-        "files": list(table.files),
-        "excluded": list(table.excluded),
-        "unresolved": list(table.unresolved),
-        "note": table.note,
-        "skipped": list(table.skipped),
-        "main": table.main,
-    }
-
-
-def _init_from(data: dict[str, Any]) -> InitTable:
-    return InitTable(
-        data["project"],
-        tuple(_disposition_from(d) for d in data["dispositions"]),
-        tuple(data["files"]),
-        tuple(data["excluded"]),
-        tuple(data["unresolved"]),
-        data["note"],
-        tuple(data["skipped"]),
-        data["main"],
-    )
-
-
-_FACT_READERS: dict[str, Any] = {
-    "mask": _mask_from,
-    "force": _force_from,
-    "kill_path": _kill_path_from,
-    "disposition": _disposition_from,
-}
-assert set(_FACT_READERS) == {family.name for family in FAMILIES}
-
-
-def file_result_to_text(result: FileResult) -> str:
-    """One file's extraction as compact JSON, for the result cache."""
-    assert result.stat is not None
-    return json.dumps(
-        {
-            "sites": [_site(s) for s in result.sites],
-            "occurrences": [
-                {"ident": o.ident, **_position(o.location), "accounted_as": o.accounted_as.value}
-                for o in result.occurrences
-            ],
-            "warnings": result.warnings,
-            "stat": {f.name: getattr(result.stat, f.name) for f in fields(FileStat)},
-            "masks": [_fact(m) for m in result.masks],
-            "force": [_fact(f) for f in result.force],
-            "calls": [{"caller": h.caller, "callee": h.callee, **_position(h.location)} for h in result.calls],
-        },
-        separators=(",", ":"),
-    )
-
-
-def file_result_from_text(text: str) -> FileResult:
-    """Rebuild a cached extraction."""
-    data = json.loads(text)
-    return FileResult(
-        sites=[_site_from(s) for s in data["sites"]],
-        occurrences=[
-            Occurrence(o["ident"], _location_from(o), Accounting(o["accounted_as"])) for o in data["occurrences"]
-        ],
-        warnings=list(data["warnings"]),
-        stat=FileStat(**data["stat"]),
-        masks=[_mask_from(m) for m in data["masks"]],
-        force=[_force_from(f) for f in data["force"]],
-        calls=[Hop(h["caller"], h["callee"], _location_from(h)) for h in data["calls"]],
-    )

@@ -5,23 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from analyzer import __version__
-from analyzer.diff import ReportDiff, SiteChange
-from analyzer.factdiff import FAMILIES, FactChange, hop_changes
-from analyzer.model import KillPath, Location, Site, SiteKind, Status
-from analyzer.report.tables import brief
+from analyzer import __version__, families
+from analyzer.diff import ReportDiff
+from analyzer.families import Change, change_message
+from analyzer.model import Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _BASELINE = {Status.ADDED: "new", Status.REMOVED: "absent", Status.CHANGED: "updated", Status.MOVED: "updated"}
-# Losing or changing a test or clear of the flag can weaken init's protection: worth a warning.
-_GUARDING_KINDS = frozenset({SiteKind.TEST, SiteKind.CLEAR})
 
 
 def render_sarif(result: ReportDiff) -> str:
     """One run whose results are the rows of the diff that are not unchanged."""
-    rows: list[SiteChange | FactChange] = [c for c in result.changes if c.status is not Status.UNCHANGED]
-    rows += [c for c in result.fact_changes if c.status is not Status.UNCHANGED]
-    results = [_result(row, result) for row in rows]
+    results = [_result(row, result) for row in result.changes if row.status is not Status.UNCHANGED]
     rules = sorted({r["ruleId"] for r in results})
     log = {
         "$schema": SARIF_SCHEMA,
@@ -44,28 +39,14 @@ def render_sarif(result: ReportDiff) -> str:
     return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _result(row: SiteChange | FactChange, result: ReportDiff) -> dict[str, Any]:
+def _result(row: Change, result: ReportDiff) -> dict[str, Any]:
     """A SARIF result: message, level, the location in the new release (or the old, if removed)."""
-    fact = row.new if row.new is not None else row.old
-    where: Location | None = getattr(fact, "location", None)
-    if isinstance(fact, KillPath) and fact.hops:
-        where = fact.hops[0].location  # the kill system call, where the chain starts
-    if isinstance(row, SiteChange):
-        rule = f"site/{row.status.value}"
-        site = row.new or row.old
-        assert isinstance(site, Site)
-        message = f"{row.ident} {row.kind} {row.status.value}: {site.normalized}"
-        if row.old and row.new and row.old.function != row.new.function:
-            message += f" (was in {row.old.function})"
-        level = "warning" if row.kind in _GUARDING_KINDS and row.status in (Status.REMOVED, Status.CHANGED) else "note"
-    else:
-        rule = f"{row.family}/{row.status.value}"
-        message = _fact_message(row)
-        level = "note"
+    family = families.family(row.family)
+    where = family.location(row.latest)
     sarif: dict[str, Any] = {
-        "ruleId": rule,
-        "level": level,
-        "message": {"text": message},
+        "ruleId": f"{row.family}/{row.status.value}",
+        "level": family.severity(row),
+        "message": {"text": change_message(family, row)},
         "baselineState": _BASELINE[row.status],
     }
     if where is not None:
@@ -80,20 +61,6 @@ def _result(row: SiteChange | FactChange, result: ReportDiff) -> dict[str, Any]:
             }
         ]
     return sarif
-
-
-def _fact_message(row: FactChange) -> str:
-    """`PID 1 signal table changed: SIGWINCH; dispatch: a -> b`: which fact, and what differs."""
-    family = next(f for f in FAMILIES if f.name == row.family)
-    fact = row.new if row.new is not None else row.old
-    message = f"{family.title} {row.status.value}: {family.name_of(fact)}"
-    if isinstance(row.old, KillPath) and isinstance(row.new, KillPath):
-        return message + "".join(f"; {words}" for words in hop_changes(row.old, row.new))
-    if row.old is not None and row.new is not None:
-        before, after = family.compared(row.old), family.compared(row.new)
-        changes = [f"{name}: {brief(before[name])} -> {brief(after[name])}" for name in row.differences]
-        message += "".join(f"; {change}" for change in changes)
-    return message
 
 
 def _rule_text(rule: str) -> str:

@@ -2,17 +2,14 @@
 
 Every format renders the same `Table` values, built from the report model only:
 
-- a scan gives the site table, for an init what its PID 1 table was computed from
-  (`report.init`), then one table per fact family in `analyzer.factdiff.FAMILIES` that has
-  facts (PID 1's signal table is one of them);
-- a diff gives the site changes, then the fact changes of every family.
+- a scan gives, for an init, what its PID 1 table was computed from (`report.init`), and one
+  table per registered fact family that has records (sites first);
+- a diff gives a change table per family that declares change columns (sites), then one
+  table of the changes of every other family.
 
-Fact tables are generic: their columns are the fact dataclass's fields, so a new family or a
-new field shows up without touching this module. Values become text by type (`cell`): a
-Location is `path:line`, a guard chain `if (a) < else of if (b)`, a hop `caller -> callee
-(path:line)`, other tuples are joined with ", ". Every cell is one line: line breaks become
-spaces, and control and bidirectional-override characters become U+FFFD, so no cell can
-break a row or reorder what a reader sees. The repository path is never printed.
+Tables are generic: a family's columns are the ones it declares, else its dataclass's
+fields, so a new family or a new field shows up without touching this module. Values become
+one line of text by type (`analyzer.words.cell`). The repository path is never printed.
 
 CSV can hold only one table, and RFC 4180 wants every record to have as many fields as the
 header. So the CSV output is one table: the first column, `table`, names the table a row
@@ -29,20 +26,20 @@ programs wanting exact values should read the JSON report.
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from analyzer.diff import ReportDiff, SiteChange
+from analyzer import families
+from analyzer.diff import ReportDiff
 from analyzer.errors import UsageError
-from analyzer.factdiff import FAMILIES, FactChange
+from analyzer.families import Change, Family
 from analyzer.history import Timeline
-from analyzer.model import ConditionalSignal, Guard, Hop, Location, Report, Site
-from analyzer.report.text import describe_source
+from analyzer.model import Report
+from analyzer.words import brief, cell, describe, describe_source, one_line
 
 FORMATS = ("md", "rst", "csv")
 NO_ROWS = "None."
@@ -81,115 +78,29 @@ def tables(obj: Report | ReportDiff | Timeline) -> tuple[Table, ...]:
     if isinstance(obj, Timeline):
         return (_timeline_table(obj),)
     if isinstance(obj, ReportDiff):
-        return (_change_table(obj.changes), _fact_change_table(obj.fact_changes))
-    # Families with no fact are left out, as in the text report: a kernel has no PID 1 table.
-    families = [dataclass_table(f.name, f.title, facts) for f in FAMILIES if (facts := f.facts(obj))]
-    return (_site_table(obj.sites), *_init_tables(obj), *families)
-
-
-_TIMELINE_WORDS = {"": "absent"}  # a visible word in every format (a "-" reads as a formula in CSV)
+        own = [_change_table(f, obj.of(f.name)) for f in families.shown() if f.change_columns is not None]
+        shared = [c for f in families.shown() if f.change_columns is None for c in obj.of(f.name)]
+        return (*own, _fact_change_table(shared))
+    # A family with no record is left out, as in the text report (a kernel has no PID 1 table),
+    # except one about the tracked names when names were tracked: "None." answers the question.
+    about_names = [family_table(f, obj.of(f.name)) for f in families.shown() if f.subject and obj.tracked]
+    others = [family_table(f, records) for f in families.shown() if not f.subject and (records := obj.of(f.name))]
+    return (*about_names, *init_tables(obj), *others)
 
 
 def _timeline_table(timeline: Timeline) -> Table:
-    """One row per site or fact, one column per release in version order."""
+    """One row per record, one column per release in version order."""
     columns = ("family", "row", *(info.label for info in timeline.releases))
-    rows = tuple(
-        (row.family, cell(row.label), *(_TIMELINE_WORDS.get(state, state) for state in row.cells))
-        for row in timeline.rows
-    )
+    rows = tuple((row.family, cell(row.label), *(state.word for state in row.cells)) for row in timeline.rows)
     return Table("timeline", "Timeline", columns, rows)
 
 
-# --- cells -------------------------------------------------------------------------------
-
-_VALUE_TEXT: dict[type, Callable[[Any], str]] = {
-    Location: lambda v: f"{v.path}:{v.line}",
-    Guard: lambda v: f"if ({v.condition})" if v.branch == "then" else f"else of if ({v.condition})",
-    Hop: lambda v: f"{v.caller} -> {v.callee} ({_text(v.location)})",
-    ConditionalSignal: lambda v: f"{v.signal} ({v.condition})",
-}
-# A guard chain reads innermost first, as in the text report; other sequences are lists.
-_JOINERS: dict[type, str] = {Guard: " < "}
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def cell(value: object) -> str:
-    """One value as one line of text."""
-    return _one_line(_text(value))
-
-
-def brief(value: object) -> str:
-    """One value as one line, a dash for nothing: the two sides of a change."""
-    return cell(value) or "-"
-
-
-def _text(value: object) -> str:
-    """Readable text of a model value, by type; unknown dataclasses by their fields."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if (known := _VALUE_TEXT.get(type(value))) is not None:
-        return known(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return f"{type(value).__name__}({describe(value, '=', ', ')})"
-    if isinstance(value, (tuple, list, set, frozenset)):
-        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
-        joiner = _JOINERS.get(type(items[0]), ", ") if items else ""
-        return joiner.join(_text(item) for item in items)
-    return str(value)
-
-
-def describe(fact: Any, between: str = ": ", separator: str = "; ") -> str:
-    """A dataclass as `field: value; ...`, empty fields left out."""
-    pairs = ((f.name, _text(getattr(fact, f.name))) for f in fields(fact))
-    return separator.join(f"{name}{between}{text}" for name, text in pairs if text)
-
-
-def _one_line(text: str) -> str:
-    """Join lines with a space; control and bidi-override characters become U+FFFD."""
-    flat = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    return "".join(_visible(ch) for ch in flat)
-
-
-def _visible(ch: str) -> str:
-    if ch == "\t":
-        return " "
-    return "\ufffd" if ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cc" else ch
-
-
-# --- tables ------------------------------------------------------------------------------
-
-_SITE_COLUMNS: dict[str, Callable[[Site], object]] = {
-    "identifier": lambda s: s.ident,
-    "kind": lambda s: s.kind,
-    "function": lambda s: s.function,
-    "location": lambda s: s.location,
-    "statement": lambda s: s.normalized,
-    "guards": lambda s: s.guards,
-    "guarded": lambda s: s.guarded,
-    "masked_with": lambda s: s.combined_with,
-    "preproc": lambda s: s.preproc,
-}
-# Site fields shown above, or left to the JSON report on purpose: `text` repeats the statement
-# with comments and line breaks, `value` is in a define's statement, the others are parser
-# diagnostics. Any other field is appended as a column of its own.
-_SITE_FIELDS_SHOWN = frozenset(
-    {"ident", "kind", "function", "location", "normalized", "guards", "guarded", "combined_with", "preproc"}
-    | {"text", "value", "attributed_by", "construct"}
-)
-
-
-def _site_table(sites: Sequence[Site]) -> Table:
-    """One row per site: where it is, what it says, and the context it runs in."""
-    extra = tuple(f.name for f in fields(Site) if f.name not in _SITE_FIELDS_SHOWN)
-    rows = tuple(
-        tuple(cell(get(site)) for get in _SITE_COLUMNS.values()) + tuple(cell(getattr(site, n)) for n in extra)
-        for site in sites
-    )
-    return Table("sites", "Sites", (*_SITE_COLUMNS, *extra), rows)
+def family_table(family: Family, records: Sequence[Any]) -> Table:
+    """One row per record: the family's columns, else one per dataclass field."""
+    if family.columns is None:
+        return dataclass_table(family.name, family.title, records)
+    rows = tuple(tuple(cell(get(r)) for get in family.columns.values()) for r in records)
+    return Table(family.report_key, family.title, tuple(family.columns), rows)
 
 
 def dataclass_table(name: str, title: str, items: Sequence[Any]) -> Table:
@@ -199,68 +110,47 @@ def dataclass_table(name: str, title: str, items: Sequence[Any]) -> Table:
     return Table(name, title, columns, rows)
 
 
-def _init_tables(report: Report) -> list[Table]:
-    """PID 1's table: one row saying what it was computed from; its rows unless a family shows them."""
-    init = getattr(report, "init", None)
-    if init is None or not is_dataclass(init) or isinstance(init, type):
+def init_tables(report: Report) -> list[Table]:
+    """PID 1's scope: one row saying what its signal table was computed from."""
+    if report.init is None:
         return []
-    about = {f.name: getattr(init, f.name) for f in fields(init) if f.name != "dispositions"}
-    title = f"PID 1 ({about['project']})" if about.get("project") else "PID 1"
-    found = [Table("init", title, tuple(about), (tuple(map(cell, about.values())),))]
-    dispositions = getattr(init, "dispositions", ())
-    if dispositions and not any(dispositions is family.facts(report) for family in FAMILIES):
-        found.append(dataclass_table("dispositions", "PID 1 signal table", dispositions))
-    return found
+    about = {f.name: getattr(report.init, f.name) for f in fields(report.init)}
+    return [Table("init", f"PID 1 ({report.init.project.value})", tuple(about), (tuple(map(cell, about.values())),))]
 
 
-_CHANGE_COLUMNS = (
-    "status",
-    "identifier",
-    "kind",
-    "old_function",
-    "new_function",
-    "old_location",
-    "new_location",
-    "old_statement",
-    "new_statement",
-    "differences",
-)
-
-
-def _change_table(changes: Iterable[SiteChange]) -> Table:
-    """One row per site change, old and new side by side."""
+def _change_table(family: Family, changes: Iterable[Change]) -> Table:
+    """One row per change, the family's shared columns once and its paired ones old and new."""
+    assert family.change_columns is not None
+    shared, paired = family.change_columns
+    columns = (
+        "status",
+        *shared,
+        *(f"{side}_{name}" for name in paired for side in ("old", "new")),
+        "differences",
+    )
     rows = tuple(
-        tuple(
-            cell(value)
-            for value in (
-                c.status,
-                c.ident,
-                c.kind,
-                c.old and c.old.function,
-                c.new and c.new.function,
-                c.old and c.old.location,
-                c.new and c.new.location,
-                c.old and c.old.normalized,
-                c.new and c.new.normalized,
-                c.differences,
-            )
+        (
+            cell(c.status),
+            *(cell(get(c.latest)) for get in shared.values()),
+            *(cell(get(side)) if side is not None else "" for get in paired.values() for side in (c.old, c.new)),
+            cell(c.differences),
         )
         for c in changes
     )
-    return Table("changes", "Site changes", _CHANGE_COLUMNS, rows)
+    return Table("changes", f"{family.noun.capitalize()} changes", columns, rows)
 
 
-def _fact_change_table(changes: Iterable[FactChange]) -> Table:
-    """One row per fact change; old and new facts described field by field."""
+def _fact_change_table(changes: Iterable[Change]) -> Table:
+    """One row per change of any other family; old and new records described field by field."""
     rows = tuple(
-        (c.family, cell(c.status), _one_line(_fact(c.old)), _one_line(_fact(c.new)), cell(c.differences))
+        (c.family, cell(c.status), one_line(_record(c.old)), one_line(_record(c.new)), cell(c.differences))
         for c in changes
     )
     return Table("fact_changes", "Fact changes", ("family", "status", "old", "new", "differences"), rows)
 
 
-def _fact(fact: object) -> str:
-    return "" if fact is None else describe(fact)
+def _record(record: object) -> str:
+    return "" if record is None else describe(record)
 
 
 # --- Markdown (GitHub / GitLab flavoured) ----------------------------------------------
@@ -369,10 +259,12 @@ _RENDERERS: dict[str, Callable[[str, Sequence[Table]], str]] = {"md": _markdown,
 __all__ = [
     "FORMATS",
     "Table",
+    "brief",
     "cell",
     "csv_safe",
     "dataclass_table",
     "describe",
+    "family_table",
     "heading",
     "md_escape",
     "render_table",

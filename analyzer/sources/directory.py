@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analyzer.errors import SourceError
-from analyzer.model import SourceInfo
+from analyzer.model import SourceInfo, SourceKind
 from analyzer.sources.git import kernel_release_of
 
 
@@ -17,7 +17,7 @@ class DirectorySource:
 
     # Every file below the root, tracked or not; no -I: binaries are accounted for.
     GREP: tuple[str, ...] = ("git", "grep", "--no-index", "-l", "-w")
-    KIND = "directory"
+    KIND = SourceKind.DIRECTORY
 
     def __init__(self, root: Path, spec: str | None = None, repo: str | None = None) -> None:
         self.root = root.resolve()

@@ -12,7 +12,7 @@ import git
 import gitdb.exc
 
 from analyzer.errors import SourceError
-from analyzer.model import SourceInfo
+from analyzer.model import SourceInfo, SourceKind
 
 _MAKEFILE_VERSION = re.compile(rb"^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)\s*=[ \t]*(\S*)", re.M)
 
@@ -49,7 +49,13 @@ class GitSource:
         self.treeish = commit or tree  # what git grep and cat-file read
         self._candidates: dict[tuple[str, ...], dict[str, str]] = {}  # per searched name set
         self.info = SourceInfo(
-            kind="git", spec=ref, repo=self.git_dir, ref=ref, commit=commit, tree=tree, release=_kernel_release(self)
+            kind=SourceKind.GIT,
+            spec=ref,
+            repo=self.git_dir,
+            ref=ref,
+            commit=commit,
+            tree=tree,
+            release=_kernel_release(self),
         )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:

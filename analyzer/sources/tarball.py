@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import BinaryIO, Protocol
 
 from analyzer.errors import SourceError
-from analyzer.model import SourceInfo
+from analyzer.model import SourceInfo, SourceKind
 from analyzer.sources import word_pattern
 from analyzer.sources.git import kernel_release_of
 
@@ -88,7 +88,9 @@ class TarballSource:
         # Names the first pass over the archive also searches for, so that reading the top
         # Makefile (to tell what the tree is) does not cost a second pass later.
         self.prefetch_hint: tuple[str, ...] = ()
-        self.info = SourceInfo(kind="tarball", spec=str(path), path=str(self.path), content_hash=_sha256(self.path))
+        self.info = SourceInfo(
+            kind=SourceKind.TARBALL, spec=str(path), path=str(self.path), content_hash=_sha256(self.path)
+        )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
         """Map each member that mentions a word of `idents` to the sha256 of its content."""

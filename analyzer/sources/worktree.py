@@ -7,6 +7,7 @@ from pathlib import Path
 import git
 
 from analyzer.errors import SourceError
+from analyzer.model import SourceKind
 from analyzer.sources.directory import DirectorySource
 
 
@@ -15,7 +16,7 @@ class WorktreeSource(DirectorySource):
 
     # Without --no-index git grep searches the work tree's tracked files, skipping build output.
     GREP = ("git", "grep", "-l", "-w")
-    KIND = "worktree"
+    KIND = SourceKind.WORKTREE
 
     def __init__(self, repo: git.Repo) -> None:
         if repo.bare or repo.working_tree_dir is None:

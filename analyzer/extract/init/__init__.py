@@ -15,11 +15,11 @@ from analyzer.extract.init.handlers import installer_macros
 from analyzer.extract.init.order import ProgramOrder
 from analyzer.extract.init.rows import default_rows, final_rows, skip_entry
 from analyzer.extract.init.vocabulary import API, Helper, helpers
-from analyzer.model import Disposition, InitTable
+from analyzer.model import Disposition, InitScope, InitTable, Project
 from analyzer.sources import Source, is_c_source
 
 # Disposition and InitTable stay importable from here, where callers (and tests) found them.
-__all__ = ["Disposition", "Helper", "InitTable", "extract_init", "helpers"]
+__all__ = ["Disposition", "Helper", "InitScope", "InitTable", "extract_init", "helpers"]
 
 
 def extract_init(source: Source, project: str) -> InitTable:
@@ -49,9 +49,8 @@ def _table(ctx: Context, rows: tuple[Disposition, ...], note: str | None) -> Ini
     """Assemble the InitTable from the rows and what was learnt on the way."""
     relevant = {p for p in ctx.scope if scope.relevant(ctx, p)}
     files = relevant | ctx.resolver.used_files | scope.helper_files(ctx) | ({ctx.main} if ctx.main else set())
-    return InitTable(
-        project=ctx.project,
-        dispositions=rows,
+    scope_ = InitScope(
+        project=Project(ctx.project),
         files=tuple(sorted(files - ctx.excluded)),
         excluded=tuple(sorted(ctx.excluded)),
         unresolved=tuple(sorted(ctx.unresolved)),
@@ -59,3 +58,4 @@ def _table(ctx: Context, rows: tuple[Disposition, ...], note: str | None) -> Ini
         skipped=tuple(ctx.skipped) + tuple(skip_entry(k, v) for k, v in ctx.skipped_signals.items()),
         main=ctx.main,
     )
+    return InitTable(scope_, rows)

@@ -13,6 +13,7 @@ from analyzer.model import Location
 from analyzer.queries import iter_matches, load_query
 from analyzer.sources import Source
 from analyzer.syntax import node_text
+from analyzer.vocab import Action
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,7 @@ class Decision:
     """One call that changes a signal's action or mask, before ordering and filtering."""
 
     signal: str  # a row name, or "*" for every signal
-    action: str  # handler | ignored | default | block | unblock | reset_all | unblock_all
+    action: Action
     handler: str | None
     location: Location
     function: str | None

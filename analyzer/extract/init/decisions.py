@@ -15,6 +15,7 @@ from analyzer.extract.init.handlers import Installers, handler_action, struct_ha
 from analyzer.extract.init.nodes import address_of
 from analyzer.extract.init.vocabulary import READERS, Helper, helpers
 from analyzer.syntax import node_text
+from analyzer.vocab import Action
 
 
 @dataclass(slots=True)
@@ -91,7 +92,9 @@ class _Calls:
     ) -> Decision:
         """A decision at `node`."""
         where = location(self.unit, node)
-        return Decision(sig, action, handler, where, syntax.function_name(node), via, node, self.unit.path, note, saved)
+        return Decision(
+            sig, Action(action), handler, where, syntax.function_name(node), via, node, self.unit.path, note, saved
+        )
 
     def _sigaction(self, node: Node, args: list[Node]) -> list[Decision]:
         """sigaction(sig, act, old): the handler comes from the struct `act` points to."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analyzer.extract import signals
 from analyzer.extract.init.context import Decision
 from analyzer.extract.init.dispatch import Dispatch
-from analyzer.model import Disposition
+from analyzer.model import Disposal, Disposition
 
 
 def final_rows(
@@ -36,7 +36,7 @@ def final_rows(
 
 def default_rows(rt_rows: set[str]) -> tuple[Disposition, ...]:
     """Rows for a tree with no decisions: every signal at its default."""
-    return tuple(Disposition(name, "default", None, None, None, "default") for name in _row_names(rt_rows))
+    return tuple(Disposition(name, Disposal.DEFAULT, None, None, None, "default") for name in _row_names(rt_rows))
 
 
 def skip_entry(key: str, names: list[str]) -> str:
@@ -72,7 +72,9 @@ def _row(
         if tried is not None and tried.action not in ("default", "reset_all"):
             asked = " ".join(part for part in (tried.action, tried.handler) if part)
             notes.insert(0, f"cannot be caught, blocked or ignored (tree asks: {asked})")
-            return Disposition(name, "default", None, tried.location, tried.function, tried.via, None, _join(notes))
+            return Disposition(
+                name, Disposal.DEFAULT, None, tried.location, tried.function, tried.via, None, _join(notes)
+            )
         block = None
     if block is not None:
         function, summary = dispatch.get(name) or dispatch.get("*") or (None, None)
@@ -81,15 +83,19 @@ def _row(
         if function is None:
             notes.append("blocked; no reader dispatches it")
         via = f"{block.via}+{blocked_via}" if blocked_via and function else block.via
-        return Disposition(name, "blocked", function, block.location, block.function, via, summary, _join(notes))
+        return Disposition(name, Disposal.BLOCKED, function, block.location, block.function, via, summary, _join(notes))
     if action is None:
-        return Disposition(name, "default", None, None, None, "default", None, _join(notes))
+        return Disposition(name, Disposal.DEFAULT, None, None, None, "default", None, _join(notes))
     if action.action == "reset_all":
-        return Disposition(name, "default", None, action.location, action.function, "reset_all", None, _join(notes))
+        return Disposition(
+            name, Disposal.DEFAULT, None, action.location, action.function, "reset_all", None, _join(notes)
+        )
     if action.note:
         notes.append(action.note)
     handler = action.handler if action.action == "handler" else None
-    return Disposition(name, action.action, handler, action.location, action.function, action.via, None, _join(notes))
+    return Disposition(
+        name, Disposal(action.action), handler, action.location, action.function, action.via, None, _join(notes)
+    )
 
 
 def _join(notes: list[str]) -> str | None:

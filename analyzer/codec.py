@@ -1,0 +1,127 @@
+"""One record <-> JSON codec for every fact dataclass, driven by its type hints.
+
+Rules, the same for reports and the result cache: enums become their value, tuples lists,
+nested dataclasses objects, and a field of type Location (or Location | None) is flattened
+into `path`, `line`, `column` beside the other fields, as readers of the reports expect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from analyzer.model import Location
+
+Encoder = Callable[[Any], Any]
+Decoder = Callable[[Any], Any]
+_PLACE = ("path", "line", "column")
+
+
+def encode(record: Any) -> dict[str, Any]:
+    """The JSON object of a fact dataclass."""
+    cls: Any = type(record)
+    out: dict[str, Any] = _encoders(cls)(record)
+    return out
+
+
+def decode(cls: Any, data: dict[str, Any]) -> Any:
+    """The dataclass `cls` rebuilt from its JSON object."""
+    return _decoders(cls)(data)
+
+
+@functools.cache
+def _hints(cls: type) -> list[tuple[str, Any]]:
+    """(field name, resolved type) of a dataclass, in field order."""
+    hints = typing.get_type_hints(cls)
+    return [(f.name, hints[f.name]) for f in dataclasses.fields(cls)]
+
+
+def _is_location(hint: Any) -> bool:
+    return hint is Location or (_optional(hint) is Location)
+
+
+def _optional(hint: Any) -> Any:
+    """X for `X | None`, else None."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0] if len(args) == 1 else None
+    return None
+
+
+@functools.cache
+def _encoders(cls: type) -> Encoder:
+    """An encoder for one dataclass."""
+    plan = [(name, _is_location(hint), _value_encoder(hint)) for name, hint in _hints(cls)]
+    if sum(flat for _, flat, _ in plan) > 1:
+        raise TypeError(f"{cls.__name__}: more than one Location field cannot be flattened")
+
+    def encode_record(record: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, flat, enc in plan:
+            value = getattr(record, name)
+            if flat:
+                out.update(zip(_PLACE, (value.path, value.line, value.column) if value else (None,) * 3, strict=True))
+            else:
+                out[name] = enc(value)
+        return out
+
+    return encode_record
+
+
+def _value_encoder(hint: Any) -> Encoder:
+    """An encoder for one field's value."""
+    if (inner := _optional(hint)) is not None:
+        enc = _value_encoder(inner)
+        return lambda v: None if v is None else enc(v)
+    origin = typing.get_origin(hint)
+    if origin is tuple or origin is list:
+        item = _value_encoder(typing.get_args(hint)[0])
+        return lambda v: [item(x) for x in v]
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return lambda v: v.value
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return encode
+    return lambda v: v
+
+
+@functools.cache
+def _decoders(cls: type) -> Decoder:
+    """A decoder for one dataclass."""
+    plan = [(name, _is_location(hint), _value_decoder(hint)) for name, hint in _hints(cls)]
+
+    def decode_record(data: dict[str, Any]) -> Any:
+        values = {}
+        for name, flat, dec in plan:
+            if flat:
+                values[name] = (
+                    Location(data["path"], data["line"], data["column"]) if data["path"] is not None else None
+                )
+            elif name in data:
+                values[name] = dec(data[name])
+        return cls(**values)
+
+    return decode_record
+
+
+def _value_decoder(hint: Any) -> Decoder:
+    """A decoder for one field's value."""
+    if (inner := _optional(hint)) is not None:
+        dec = _value_decoder(inner)
+        return lambda v: None if v is None else dec(v)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item = _value_decoder(typing.get_args(hint)[0])
+        return lambda v: tuple(item(x) for x in v)
+    if origin is list:
+        item = _value_decoder(typing.get_args(hint)[0])
+        return lambda v: [item(x) for x in v]
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return functools.partial(decode, hint)
+    return lambda v: v

@@ -1,0 +1,47 @@
+"""The unit of per-file work: one parsed file as extractors see it, and what it contributed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import tree_sitter
+
+from analyzer import preprocess
+from analyzer.model import FileStat, Location, Occurrence, Site
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """One parsed file: its bytes, preprocessor layout, default parse (None if it failed) and sites."""
+
+    path: str
+    data: bytes
+    layout: preprocess.Layout
+    tree: tree_sitter.Tree | None
+    sites: tuple[Site, ...]
+    locate: Callable[[int], Location]  # byte offset -> Location
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What one file contributed: records per family, accounted occurrences, parse stats."""
+
+    facts: dict[str, list[Any]] = field(default_factory=dict)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stat: FileStat | None = None
+
+    def of(self, family: str) -> list[Any]:
+        """This file's records of one family."""
+        return self.facts.get(family, [])
+
+    @property
+    def sites(self) -> list[Site]:
+        """The sites the parse unit found."""
+        return self.of(SITES)
+
+
+FileExtractor = Callable[[FileFacts], Sequence[Any]]
+SITES = "site"  # the parse unit's own records, kept under this family name: every code occurrence of a tracked name

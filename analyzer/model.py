@@ -138,6 +138,7 @@ class InitScope:
     note: str | None = None  # e.g. "no sigaction/signal use found: not an init"
     skipped: tuple[str, ...] = ()  # in-scope decisions set aside, "path:line function: why"
     main: str | None = None  # the file whose main() is PID 1
+    timed_out: tuple[str, ...] = ()  # files whose parse ran past the deadline: what they decide is missing
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,7 +89,7 @@ def scan_many(
             if plan.project is not Project.KERNEL:
                 progress(f"PID 1 signal table of {plan.source.info.label}")
             reports[i] = _assemble(plan, results)
-            if plan.report_key and not any(f.timed_out for f in reports[i].files):
+            if plan.report_key and not _timed_out(reports[i]):
                 cache.put("report", plan.report_key, cache_codec.report_to_text(reports[i]))
     return [reports[i] for i in range(len(plans))]
 
@@ -225,10 +225,23 @@ def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
             sorted((o for r in per_file.values() for o in r.occurrences), key=lambda o: (o.location, o.ident))
         ),
         tool_version=__version__,
-        warnings=(*getattr(plan.source, "warnings", ()), *(w for r in per_file.values() for w in r.warnings)),
+        warnings=(
+            *getattr(plan.source, "warnings", ()),
+            *(w for r in per_file.values() for w in r.warnings),
+            *(f"{path}: parse timed out; PID 1's table lacks what it decides" for path in _init_timeouts(init)),
+        ),
         project=plan.project,
         init=init.scope if init is not None else None,
     )
+
+
+def _init_timeouts(init: InitTable | None) -> tuple[str, ...]:
+    return init.scope.timed_out if init is not None else ()
+
+
+def _timed_out(report: Report) -> bool:
+    """A parse ran past its deadline: the report depends on the machine's load, never keep it."""
+    return any(f.timed_out for f in report.files) or bool(report.init and report.init.timed_out)
 
 
 def _extract_init(plan: _Plan) -> InitTable:

@@ -28,7 +28,7 @@ from analyzer.extract.kernel import analyze_file
 from analyzer.extract.unit import FileResult
 from analyzer.model import Accounting
 from analyzer.report import json as json_report
-from analyzer.scan import analyze_one, scan
+from analyzer.scan import analyze_one, scan, scan_many
 from analyzer.sources import open_source, word_pattern
 from analyzer.sources import tarball as tarball_module
 from analyzer.sources.tarball import TarballSource
@@ -500,3 +500,31 @@ def _as_file(pair: tuple[tarfile.TarInfo, bytes | None]) -> tuple[tarfile.TarInf
     """addfile's arguments for a member made by member()."""
     info, data = pair
     return info, io.BytesIO(data or b"")
+
+
+def test_an_init_file_past_the_deadline_is_named_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The init side parses through the same deadline-bounded unit as the kernel's files.
+    tree = tmp_path / "tinyinit"
+    tree.mkdir()
+    main_c = b"#include <signal.h>\nint main(void)\n{\n\tsignal(SIGTERM, SIG_IGN);\n\treturn 0;\n}\n"
+    (tree / "init.c").write_bytes(main_c + generated_c(3000))
+    tarball = tmp_path / "tinyinit.tar.gz"  # a tarball has a content address: its report could be cached
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(tree, arcname="tinyinit")
+    cache = ResultCache(tmp_path / "cache.sqlite")
+    monkeypatch.setenv(parse.DEADLINE_ENV, "0.001")
+    (report,) = scan_many([open_source(str(tarball), None)], cache=cache)
+    assert report.init is not None and report.init.timed_out == ("init.c",)
+    assert "init.c: parse timed out; PID 1's table lacks what it decides" in report.warnings
+    assert _rows(cache, "report") == 0
+    monkeypatch.setenv(parse.DEADLINE_ENV, "30")
+    (report,) = scan_many([open_source(str(tarball), None)], cache=cache)
+    sigterm = next(d for d in report.of("disposition") if d.signal == "SIGTERM")
+    assert report.init is not None and report.init.timed_out == () and sigterm.disposition == "ignored"
+    assert _rows(cache, "report") == 1
+
+
+def _rows(cache: ResultCache, kind: str) -> int:
+    assert cache.path is not None
+    with sqlite3.connect(cache.path) as db:
+        return int(db.execute("SELECT count(*) FROM results WHERE kind = ?", (kind,)).fetchone()[0])

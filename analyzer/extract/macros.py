@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from analyzer import parse, syntax
+import tree_sitter
+
+from analyzer import syntax
 from analyzer.extract import signals
+from analyzer.extract.unit import parse_bounded
 from analyzer.queries import anchor_of, iter_matches, load_query
 from analyzer.sources import Source, is_c_source
 from analyzer.syntax import node_text
@@ -59,11 +62,15 @@ class MacroResolver:
     _defines: dict[str, tuple[dict[str, str], dict[str, FunctionMacro]]] = field(default_factory=dict)
     _global: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     used_files: set[str] = field(default_factory=set)  # files whose #defines explained something
+    timed_out: set[str] = field(default_factory=set)  # files whose parse ran past the deadline
 
     def defines_of(self, path: str) -> tuple[dict[str, str], dict[str, FunctionMacro]]:
         """Object-like and function-like macros defined in `path` (first definition wins)."""
         if path not in self._defines:
-            self._defines[path] = _scan_defines(path, self.source.read(path))
+            _, tree = parse_bounded(self.source.read(path), conditionals=False)
+            if tree is None:
+                self.timed_out.add(path)
+            self._defines[path] = _scan_defines(path, tree) if tree is not None else ({}, {})
         return self._defines[path]
 
     def value_of(self, name: str, path: str) -> tuple[str, str] | None:
@@ -192,11 +199,11 @@ def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _scan_defines(path: str, data: bytes) -> tuple[dict[str, str], dict[str, FunctionMacro]]:
+def _scan_defines(path: str, tree: tree_sitter.Tree) -> tuple[dict[str, str], dict[str, FunctionMacro]]:
     """The #defines of one file, read with queries/init/macros.scm on the raw text."""
     objects: dict[str, str] = {}
     functions: dict[str, FunctionMacro] = {}
-    for match in iter_matches(load_query("init/macros"), parse.parse(data).root_node):
+    for match in iter_matches(load_query("init/macros"), tree.root_node):
         name = node_text(match["name"])
         value = node_text(match["value"]) if "value" in match else ""
         if anchor_of(match) == "def.macro":

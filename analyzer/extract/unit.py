@@ -8,7 +8,7 @@ from typing import Any
 
 import tree_sitter
 
-from analyzer import preprocess
+from analyzer import parse, preprocess
 from analyzer.model import FileStat, Location, Occurrence, Site
 
 
@@ -41,6 +41,21 @@ class FileResult:
     def sites(self) -> list[Site]:
         """The sites the parse unit found."""
         return self.of(SITES)
+
+
+def parse_bounded(data: bytes, conditionals: bool = True) -> tuple[bytes, tree_sitter.Tree | None]:
+    """The one way any extractor parses a file: within the parse deadline, None past it.
+
+    With `conditionals` (the default) the text is first rewritten at the same length with
+    every #if resolved to its default branch and kernel macros made parseable, as for sites;
+    without, the raw text is parsed (a header read for its #defines in every branch).
+    Returns the text parsed and its tree.
+    """
+    text = preprocess.variant(data, preprocess.lex(data)) if conditionals else data
+    try:
+        return text, parse.parse(text, parse.deadline_seconds())
+    except parse.ParseTimeout:
+        return text, None
 
 
 FileExtractor = Callable[[FileFacts], Sequence[Any]]

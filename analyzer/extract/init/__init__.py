@@ -57,5 +57,6 @@ def _table(ctx: Context, rows: tuple[Disposition, ...], note: str | None) -> Ini
         note=note,
         skipped=tuple(ctx.skipped) + tuple(skip_entry(k, v) for k, v in ctx.skipped_signals.items()),
         main=ctx.main,
+        timed_out=tuple(sorted(ctx.timed_out | ctx.resolver.timed_out)),
     )
     return InitTable(scope_, rows)

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from analyzer import parse, preprocess, syntax
+from analyzer import parse, syntax
 from analyzer.extract.init.nodes import call_args
 from analyzer.extract.macros import MacroResolver
+from analyzer.extract.unit import parse_bounded
 from analyzer.model import Location
 from analyzer.queries import iter_matches, load_query
 from analyzer.sources import Source
@@ -71,6 +72,7 @@ class Context:
     skipped_signals: dict[str, list[str]] = field(default_factory=dict)
     row_notes: dict[str, list[str]] = field(default_factory=dict)
     rt_rows: set[str] = field(default_factory=set)
+    timed_out: set[str] = field(default_factory=set)  # files whose parse ran past the deadline
 
     def __post_init__(self) -> None:
         self.resolver = MacroResolver(self.source)
@@ -79,8 +81,11 @@ class Context:
         """Parse `path` once (conditionals resolved to their default branches)."""
         if path not in self.units:
             data = self.source.read(path)
-            text = preprocess.variant(data, preprocess.lex(data))
-            root = parse.parse(text).root_node
+            text, tree = parse_bounded(data)
+            if tree is None:  # read as empty: what a timed-out file decides is unknown, and said so
+                self.timed_out.add(path)
+                tree = parse.parse(b"")
+            root = tree.root_node
             calls = [
                 (node_text(m["callee"]), m["call.function"], call_args(m["value"]))
                 for m in iter_matches(load_query("init/calls"), root)

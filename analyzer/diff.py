@@ -74,7 +74,7 @@ def diff_records(family: Family, old: Sequence[Any], new: Sequence[Any]) -> list
         pairs, left_old, left_new = _pair(left_old, left_new, level.key, allowed, family.likeness)
         for a, b in pairs:
             found = differences(family, a, b)
-            changes.append(Change(family.name, level.status or _first_level_status(found), a, b, found))
+            changes.append(Change(family.name, _status(level.status, found, family.place_fields), a, b, found))
     changes += [Change(family.name, Status.REMOVED, record, None) for record in left_old]
     changes += [Change(family.name, Status.ADDED, None, record) for record in left_new]
     return changes
@@ -86,11 +86,21 @@ def differences(family: Family, old: Any, new: Any) -> tuple[str, ...]:
     return tuple(name for name in before if before[name] != after[name])
 
 
-def _first_level_status(found: tuple[str, ...]) -> Status:
-    """Matched on the strictest key: unchanged, moved when only the file differs, else changed."""
-    if not found:
-        return Status.UNCHANGED
-    return Status.MOVED if set(found) <= {"path"} else Status.CHANGED
+def _status(at_level: Status | None, found: tuple[str, ...], place: tuple[str, ...]) -> Status:
+    """The status of a pair: what its level says, unless more than its place differs.
+
+    On the strictest key a pair is unchanged, moved when only the file differs, else changed.
+    A pair a looser level calls moved is changed when anything but its place (function,
+    file) differs too: a test that moved into a renamed function with a new guard is a
+    change of logic, not a move.
+    """
+    if at_level is None:
+        if not found:
+            return Status.UNCHANGED
+        return Status.MOVED if set(found) <= {"path"} else Status.CHANGED
+    if at_level is Status.MOVED and not set(found) <= set(place):
+        return Status.CHANGED
+    return at_level
 
 
 def _pair(

@@ -247,9 +247,9 @@ def test_diff_tables_name_old_and_new(kernel_reports: tuple[Path, Report, Report
     _repo, old, new = kernel_reports
     changes, facts = tables(diff_reports(old, new))
     rows = [dict(zip(changes.columns, row, strict=True)) for row in changes.rows]
-    moved = next(r for r in rows if r["old_function"] == "force_sig_info")
-    assert moved["status"] == "moved" and moved["new_function"] == "force_sig_info_to_task"
-    assert moved["differences"] == "function, guards"
+    clear = next(r for r in rows if r["old_function"] == "force_sig_info")
+    assert clear["status"] == "changed" and clear["new_function"] == "force_sig_info_to_task"
+    assert clear["differences"] == "function, guards"
     assert {row[0] for row in facts.rows} == {"mask", "force", "kill_path"}
 
 

@@ -97,6 +97,7 @@ class Family:
     label: Callable[[Record], str] | None = None  # a one-line name in history; default: describe's first line
     timeline_key: Callable[[Record, Sequence[str], int], tuple[Any, ...]] = lambda _r, _t, _f: ()
     describe_change: Callable[[Change], list[Line]] | None = None  # default: each differing field old -> new
+    place_fields: tuple[str, ...] = ("function", "path")  # compared fields that say where a record is
     list_unchanged: bool = False  # text diffs list its unchanged records too (they say what holds)
     diff_key: str = "fact_changes"  # the JSON list its changes go to
     change_fields: Callable[[Record], dict[str, Any]] | None = None  # extra JSON keys of a change

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Mutation testing of the decisions that matter (tests/mutation/README.md).
+#   tests/mutation/run.sh            fresh run over TARGETS, then the score per module
+#   tests/mutation/run.sh --again    re-run only the mutants that were not killed last time
+#   tests/mutation/run.sh --score    the score of the last run, nothing run
+# Files mutated and the tests run: [tool.mutmut] in pyproject.toml. Functions run: TARGETS below.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+MUTMUT=${MUTMUT:-.venv/bin/mutmut}
+JOBS=${JOBS:-2}
+
+# Mutant name globs (module.x_function / module.xǁClassǁmethod). A whole module is "module.*".
+TARGETS=(
+    "analyzer.diff.*"
+    "analyzer.factdiff.*"
+    "analyzer.extract.kernel.x_analyze_file*"
+    "analyzer.extract.kernel.x__account*"
+    "analyzer.extract.kernel.x__kind_spans*"
+    "analyzer.extract.kernel.x__kind_at*"
+    "analyzer.extract.kernel.x__parse_variant*"
+    "analyzer.extract.kernel.xǁ_Variantsǁget*"
+    "analyzer.cache.x_cache_key*"
+    "analyzer.scan.x_scan_many*"
+    "analyzer.scan.x__analyze*"
+    "analyzer.scan.xǁ_Planǁ__init__*"
+    "analyzer.extract.init.decisions.*"
+    "analyzer.extract.init.order.*"
+    "analyzer.extract.init.rows.x_final_rows*"
+    "analyzer.extract.init.rows.x__applies*"
+    "analyzer.extract.init.rows.x__row_*"
+    "analyzer.extract.init.arguments.*"
+    "analyzer.extract.init.handlers.x_handler_action*"
+    "analyzer.extract.init.handlers.x_struct_handler*"
+    "analyzer.extract.init.handlers.x__initializer_handler*"
+    "analyzer.extract.init.handlers.x__compound_literal*"
+    "analyzer.extract.masks.*"
+    "analyzer.extract.signals.*"
+)
+
+case "${1:-}" in
+--score)
+    exec "$PY" tests/mutation/score.py "${TARGETS[@]}"
+    ;;
+--again)
+    mapfile -t names < <("$PY" tests/mutation/score.py --not-killed "${TARGETS[@]}")
+    rm -f mutants/mutmut-stats.json # the tests changed: find again which tests reach what
+    if ((${#names[@]})); then
+        nice "$MUTMUT" run --max-children "$JOBS" "${names[@]}" >mutants.log 2>&1 || true
+    fi
+    ;;
+"")
+    rm -rf mutants
+    nice "$MUTMUT" run --max-children "$JOBS" "${TARGETS[@]}" >mutants.log 2>&1 || true
+    ;;
+*)
+    echo "usage: $0 [--again|--score]" >&2
+    exit 2
+    ;;
+esac
+exec "$PY" tests/mutation/score.py "${TARGETS[@]}"

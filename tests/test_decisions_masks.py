@@ -1,0 +1,86 @@
+"""Signal classes resolved from hand-written headers, and signal names (aliases, SIGRTMIN+n)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.extract import signals
+from analyzer.scan import scan
+from analyzer.sources.directory import DirectorySource
+from tests.facts_api import masks, write_tree
+
+CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
+
+SIGNAL_H = """\
+#ifdef __KERNEL__
+#ifdef SIGEMT
+#define SIGEMT_MASK	rt_sigmask(SIGEMT)
+#else
+#define SIGEMT_MASK	0
+#endif
+#define SIG_KERNEL_ONLY_MASK (\\
+	rt_sigmask(SIGKILL)   |  rt_sigmask(SIGSTOP))
+#define SIG_KERNEL_STOP_MASK (sigmask(SIGSTOP) | SIGTSTP)
+#define SIG_KERNEL_COREDUMP_MASK ((rt_sigmask(SIGQUIT) | SIGEMT_MASK | rt_sigmask(SIGSYS)))
+#define SIG_KERNEL_IGNORE_MASK (rt_sigmask(SIGCONT) | SIGWHAT_MASK | FROB_MASK | (x + 1))
+#define FROB_MASK frob(SIGURG)
+#endif
+"""
+
+
+@pytest.fixture
+def classes(tmp_path: Path):  # type: ignore[no-untyped-def]
+    write_tree(tmp_path, {"include/linux/signal.h": SIGNAL_H})
+    return masks(scan(DirectorySource(tmp_path), CLASSES))
+
+
+def test_plain_terms_resolve_in_order(classes) -> None:  # type: ignore[no-untyped-def]
+    assert classes["SIG_KERNEL_ONLY_MASK"].signals == ("SIGKILL", "SIGSTOP")
+    assert classes["SIG_KERNEL_STOP_MASK"].signals == ("SIGSTOP", "SIGTSTP")
+    assert classes["SIG_KERNEL_ONLY_MASK"].conditional == () and classes["SIG_KERNEL_ONLY_MASK"].unresolved == ()
+
+
+def test_an_arch_term_is_kept_as_conditional_under_its_own_condition_only(classes) -> None:  # type: ignore[no-untyped-def]
+    coredump = classes["SIG_KERNEL_COREDUMP_MASK"]
+    assert coredump.signals == ("SIGQUIT", "SIGSYS")
+    # `#ifdef __KERNEL__` is around the mask itself too: it says nothing of SIGEMT.
+    assert [(c.signal, c.condition) for c in coredump.conditional] == [("SIGEMT", "#ifdef SIGEMT")]
+    assert coredump.unresolved == ()
+
+
+def test_terms_without_a_signal_definition_are_unresolved(classes) -> None:  # type: ignore[no-untyped-def]
+    ignore = classes["SIG_KERNEL_IGNORE_MASK"]
+    assert ignore.signals == ("SIGCONT",)
+    assert ignore.unresolved == ("SIGWHAT_MASK", "FROB_MASK", "(x + 1)")
+
+
+@pytest.mark.parametrize(
+    ("name", "row"),
+    [
+        ("SIGTERM", "SIGTERM"),
+        ("SIGIOT", "SIGABRT"),
+        ("SIGPOLL", "SIGIO"),
+        ("SIGCLD", "SIGCHLD"),
+        ("SIGRTMIN", "SIGRTMIN+0"),
+        ("SIGRTMIN+4", "SIGRTMIN+4"),
+        ("SIGRTMIN + 4", "SIGRTMIN+4"),
+        ("SIGRTMAX", "SIGRTMIN+30"),
+        ("SIGRTMAX-2", "SIGRTMIN+28"),
+        ("SIGRTMIN+31", None),
+        ("SIGRTMIN-1", None),
+        ("SIGFOO", None),
+    ],
+)
+def test_signal_rows(name: str, row: str | None) -> None:
+    assert signals.canonical(name) == row
+
+
+def test_signal_numbers_and_row_order() -> None:
+    assert (signals.from_number(9), signals.from_number(15), signals.from_number(64)) == ("SIGKILL", "SIGTERM", None)
+    names = ["SIGRTMIN+10", "SIGTERM", "SIGRTMIN+2", "SIGHUP"]
+    assert sorted(names, key=signals.row_key) == ["SIGHUP", "SIGTERM", "SIGRTMIN+2", "SIGRTMIN+10"]
+    assert (
+        signals.is_signal_name("SIGIOT") and signals.is_signal_name("SIGRTMAX") and not signals.is_signal_name("SIGX")
+    )

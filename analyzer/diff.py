@@ -70,7 +70,9 @@ def diff_records(family: Family, old: Sequence[Any], new: Sequence[Any]) -> list
     left_old, left_new = list(old), list(new)
     changes: list[Change] = []
     for level in family.levels:
-        allowed = level.allowed(left_old, left_new) if level.allowed is not None else None
+        # A veto looks at all records, not the leftovers: a function that had a site before
+        # is no rename target even after that site paired up on a stricter level.
+        allowed = level.allowed(old, new) if level.allowed is not None else None
         pairs, left_old, left_new = _pair(left_old, left_new, level.key, allowed, family.likeness)
         for a, b in pairs:
             found = differences(family, a, b)

@@ -71,7 +71,7 @@ def scan_many(
     for source in sources:
         if isinstance(source, TarballSource):  # its first pass may as well look for the kernel's names
             source.prefetch_hint = tracked_for(Project.KERNEL, tracked, extra)
-        kind = project or detect_project(source)
+        kind = Project(project) if project else detect_project(source)
         plans.append(_Plan(source, kind, tracked_for(kind, tracked, extra)))
     reports: dict[int, Report] = {}
     for i, plan in enumerate(plans):

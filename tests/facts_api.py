@@ -1,6 +1,7 @@
 """The one place the decision tests (tests/test_decisions_*.py) reach into reports and diffs.
 
-Report and ReportDiff are being reshaped (facts grouped per family). The decision tests read
+Reports hold records per fact family (`report.of(name)`), diffs one list of changes tagged
+with their family (`diff.of(name)`). The decision tests read
 `report.sites`, `Site` attributes and `Status` directly and everything else through the
 functions below, so a new shape means editing this module only. Each adapter returns plain
 values (tuples, dicts, the fact objects themselves), never the container it came from.
@@ -12,7 +13,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from analyzer.diff import ReportDiff
-from analyzer.model import Disposition, FileStat, ForceAssignment, InitTable, KillPath, Report, SignalMask, Status
+from analyzer.model import (
+    Disposition,
+    FileStat,
+    ForceAssignment,
+    InitScope,
+    InitTable,
+    KillPath,
+    Report,
+    SignalMask,
+    Status,
+)
 
 
 class Row(NamedTuple):
@@ -29,17 +40,17 @@ class Row(NamedTuple):
 
 def masks(report: Report) -> dict[str, SignalMask]:
     """Signal classes by name."""
-    return {mask.name: mask for mask in report.masks}
+    return {mask.name: mask for mask in report.of("mask")}
 
 
 def force(report: Report) -> list[ForceAssignment]:
     """The force decision's assignments, in source order."""
-    return list(report.force)
+    return list(report.of("force"))
 
 
 def kill_paths(report: Report) -> list[KillPath]:
     """The kill paths, one per target."""
-    return list(report.kill_paths)
+    return list(report.of("kill_path"))
 
 
 def file_stats(report: Report) -> dict[str, FileStat]:
@@ -52,22 +63,23 @@ def occurrences(report: Report) -> list[tuple[str, int, str]]:
     return [(o.location.path, o.location.line, o.accounted_as.value) for o in report.occurrences]
 
 
-def init_table(report_or_table: Report | InitTable) -> InitTable:
-    """PID 1's table of a report (or the table itself, as extract_init returns it)."""
+def init_scope(report_or_table: Report | InitTable) -> InitScope:
+    """What PID 1's table of a report (or the table extract_init returns) was computed from."""
     if isinstance(report_or_table, InitTable):
-        return report_or_table
+        return report_or_table.scope
     assert report_or_table.init is not None
     return report_or_table.init
 
 
 def dispositions(report_or_table: Report | InitTable) -> dict[str, Disposition]:
     """PID 1's rows by signal name."""
-    return {row.signal: row for row in init_table(report_or_table).dispositions}
+    rows = report_or_table.dispositions if isinstance(report_or_table, InitTable) else report_or_table.of("disposition")
+    return {row.signal: row for row in rows}
 
 
 def skipped(report_or_table: Report | InitTable) -> list[str]:
     """Decisions set aside as not PID 1's steady state, as "path:line fn: why" lines."""
-    return list(init_table(report_or_table).skipped)
+    return list(init_scope(report_or_table).skipped)
 
 
 # Diffs
@@ -75,12 +87,12 @@ def skipped(report_or_table: Report | InitTable) -> list[str]:
 
 def site_changes(diff: ReportDiff) -> list[Row]:
     """Rows of the site diff."""
-    return [Row(c.status, c.old, c.new, c.differences) for c in diff.changes]
+    return [Row(c.status, c.old, c.new, c.differences) for c in diff.of("site")]
 
 
 def fact_changes(diff: ReportDiff, family: str) -> list[Row]:
     """Rows of one fact family's diff: "mask", "force", "kill_path" or "disposition"."""
-    return [Row(c.status, c.old, c.new, c.differences) for c in diff.fact_changes if c.family == family]
+    return [Row(c.status, c.old, c.new, c.differences) for c in diff.of(family)]
 
 
 def logic_changed(diff: ReportDiff) -> bool:

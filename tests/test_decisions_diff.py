@@ -13,7 +13,7 @@ from pathlib import Path
 
 from analyzer.cli import main
 from analyzer.diff import diff_reports
-from analyzer.factdiff import hop_changes
+from analyzer.families.kernel import hop_changes
 from analyzer.model import Hop, KillPath, Location, Report, Status
 from analyzer.scan import scan
 from analyzer.sources.directory import DirectorySource

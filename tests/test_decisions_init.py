@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from analyzer.extract.init import extract_init
 from analyzer.model import Disposition
 from analyzer.sources.directory import DirectorySource
@@ -45,7 +43,6 @@ def test_a_cast_around_sig_ign_still_ignores(tmp_path: Path) -> None:
     assert state(rows, "SIGTERM") == ("ignored", None)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a cast to a handler typedef, (sighandler_t) SIG_IGN, reads as a handler")
 def test_a_typedef_cast_around_sig_ign_still_ignores(tmp_path: Path) -> None:
     rows = table(tmp_path, "int main(void) {\n\tsignal(SIGPIPE, (sighandler_t) SIG_IGN);\n\tfor (;;) pause();\n}\n")
     assert state(rows, "SIGPIPE") == ("ignored", None)
@@ -203,9 +200,6 @@ def test_a_forked_child_and_code_before_exec_are_not_pid_1(tmp_path: Path) -> No
     assert state(rows, "SIGINT") == ("default", None)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: `if ((pid = fork()) == 0)` is not seen as the child: the fork is looked for before the if"
-)
 def test_a_fork_inside_the_if_condition_is_a_child(tmp_path: Path) -> None:
     rows = table(
         tmp_path,

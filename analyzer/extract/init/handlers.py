@@ -21,11 +21,13 @@ Action = tuple[str, str | None, str | None]
 Installers = dict[str, tuple[int, int, str]]
 
 _HANDLER_CAST = re.compile(r"\(\s*\w+\s*\(\s*\*\s*\)\s*\([^()]*\)\s*\)")
+_TYPEDEF_CAST = re.compile(r"^\(\s*\w+\s*\)\s*(?=\w)")  # `(sighandler_t) SIG_IGN`
 
 
 def handler_action(text: str) -> tuple[str, str | None]:
     """("ignored"|"default"|"handler", function) of a handler expression."""
-    value = " ".join(_HANDLER_CAST.sub(" ", text).split()).strip("() ")
+    value = " ".join(_HANDLER_CAST.sub(" ", text).split()).strip()
+    value = _TYPEDEF_CAST.sub("", value).strip("() ")
     if value == "SIG_IGN":
         return "ignored", None
     if value == "SIG_DFL":

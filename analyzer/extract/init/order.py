@@ -108,10 +108,17 @@ def _in_fork_child(node: Node) -> bool:
         consequence = parent.child_by_field_name("consequence")
         if consequence is None or not syntax.contains(consequence, node):
             continue
-        variable = _zero_test(node_text(parent.child_by_field_name("condition")))
-        if variable and _assigned_from_fork(function, variable, parent.start_byte):
+        condition = node_text(parent.child_by_field_name("condition"))
+        variable = _zero_test(condition)
+        # `if ((pid = fork()) == 0)` assigns in the condition itself; else look before the if.
+        if variable and (
+            _FORK_IN_CONDITION.search(condition) or _assigned_from_fork(function, variable, parent.start_byte)
+        ):
             return True
     return False
+
+
+_FORK_IN_CONDITION = re.compile(r"\w+\s*=\s*\w*fork\w*\s*\(")
 
 
 def _zero_test(condition: str) -> str | None:

@@ -137,8 +137,9 @@ class InitScope:
     unresolved: tuple[str, ...]  # macro names no #define in the tree explains
     note: str | None = None  # e.g. "no sigaction/signal use found: not an init"
     skipped: tuple[str, ...] = ()  # in-scope decisions set aside, "path:line function: why"
-    main: str | None = None  # the file whose main() is PID 1
+    main: str | None = None  # the file defining PID 1's entry function
     timed_out: tuple[str, ...] = ()  # files whose parse ran past the deadline: what they decide is missing
+    entry: str = "main"  # PID 1's entry function: main, or a multi-call binary's init applet (init_main)
 
 
 @dataclass(frozen=True, slots=True)

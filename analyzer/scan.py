@@ -210,12 +210,15 @@ def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
     per_file = {path: results[_file_key(path, blob, plan.idents)] for path, blob in sorted(plan.candidates.items())}
     init = _extract_init(plan) if plan.project is not Project.KERNEL else None
     release = Release(plan.source.info, plan.project, plan.idents, per_file, init)
+    checks: list[str] = []
     for family in families.families():
         if family.per_release is not None:
             records = family.per_release(release)
         else:
             records = [record for result in per_file.values() for record in result.of(family.name)]
         release.done[family.name] = family.sort(records)
+        if family.check is not None:
+            checks += family.check(release.done[family.name])
     return Report(
         source=plan.source.info,
         tracked=plan.idents,
@@ -229,6 +232,7 @@ def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
             *getattr(plan.source, "warnings", ()),
             *(w for r in per_file.values() for w in r.warnings),
             *(f"{path}: parse timed out; PID 1's table lacks what it decides" for path in _init_timeouts(init)),
+            *checks,
         ),
         project=plan.project,
         init=init.scope if init is not None else None,

@@ -26,7 +26,7 @@ from analyzer.cache import ResultCache
 from analyzer.errors import SourceError
 from analyzer.extract.kernel import analyze_file
 from analyzer.extract.unit import FileResult
-from analyzer.model import Accounting
+from analyzer.model import Accounting, Project
 from analyzer.report import json as json_report
 from analyzer.scan import analyze_one, scan, scan_many
 from analyzer.sources import open_source, word_pattern
@@ -513,12 +513,12 @@ def test_an_init_file_past_the_deadline_is_named_never_cached(tmp_path: Path, mo
         archive.add(tree, arcname="tinyinit")
     cache = ResultCache(tmp_path / "cache.sqlite")
     monkeypatch.setenv(parse.DEADLINE_ENV, "0.001")
-    (report,) = scan_many([open_source(str(tarball), None)], cache=cache)
+    (report,) = scan_many([open_source(str(tarball), None)], project=Project.INIT, cache=cache)
     assert report.init is not None and report.init.timed_out == ("init.c",)
     assert "init.c: parse timed out; PID 1's table lacks what it decides" in report.warnings
     assert _rows(cache, "report") == 0
     monkeypatch.setenv(parse.DEADLINE_ENV, "30")
-    (report,) = scan_many([open_source(str(tarball), None)], cache=cache)
+    (report,) = scan_many([open_source(str(tarball), None)], project=Project.INIT, cache=cache)
     sigterm = next(d for d in report.of("disposition") if d.signal == "SIGTERM")
     assert report.init is not None and report.init.timed_out == () and sigterm.disposition == "ignored"
     assert _rows(cache, "report") == 1

@@ -406,9 +406,10 @@ def test_pid1_gets_a_summary_row_and_its_signal_table_once() -> None:
     init = found["init"]
     assert (init.title, init.columns) == (
         "PID 1 (systemd)",
-        ("project", "files", "excluded", "unresolved", "note", "skipped", "main", "timed_out"),
+        ("project", "files", "excluded", "unresolved", "note", "skipped", "main", "timed_out", "entry"),
     )
-    assert init.rows == (("systemd", "src/core/main.c", "src/x.c, src/y.c", "", "", "", "src/core/main.c", ""),)
+    row = ("systemd", "src/core/main.c", "src/x.c, src/y.c", "", "", "", "src/core/main.c", "", "main")
+    assert init.rows == (row,)
     assert found["disposition"].rows[1] == ("SIGKILL", "default", "", "", "", "default", "", "")
     assert [t[-1] for t in rst_tables(render_table(init_report(), "rst"))] == [
         list(init.rows[0]),

@@ -101,6 +101,7 @@ class Family:
     list_unchanged: bool = False  # text diffs list its unchanged records too (they say what holds)
     diff_key: str = "fact_changes"  # the JSON list its changes go to
     change_fields: Callable[[Record], dict[str, Any]] | None = None  # extra JSON keys of a change
+    check: Callable[[Sequence[Record]], list[str]] | None = None  # warnings about one release's records
     severity: Callable[[Change], str] = lambda _change: "note"  # SARIF level
     message: Callable[[Change], str] | None = None  # a change in one line (SARIF); default: name and differences
     # Doc-table columns (name -> value); None: one column per dataclass field.

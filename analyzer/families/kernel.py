@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 
+from analyzer import resources
 from analyzer.extract import unit
 from analyzer.extract.callgraph import ENTRY, calls_in, kill_paths
 from analyzer.extract.force import force_assignments
@@ -105,6 +107,25 @@ def _site_message(change: Change) -> str:
     return message
 
 
+@functools.cache
+def forced_clears() -> frozenset[str]:
+    """The functions of queries/kernel/forced-clears.txt: where the kernel itself clears the flag."""
+    text = (resources.queries_dir() / "kernel" / "forced-clears.txt").read_text(encoding="utf-8")
+    return frozenset(word for line in text.splitlines() for word in line.split("#", 1)[0].split()[:1])
+
+
+def _stray_clears(sites: Sequence[Site]) -> list[str]:
+    """A clear of the flag outside the forced-signal path: init loses its protection."""
+    path = ", ".join(sorted(forced_clears()))
+    return [
+        f"{s.location.path}:{s.location.line}: {s.function or '(no function)'} clears {FLAG} outside the kernel's"
+        f" forced-signal path ({path}): the init it runs on becomes killable, and a `kill -9 1` then kills"
+        " it (the global init's death panics the kernel)"
+        for s in sites
+        if s.ident == FLAG and s.kind is SiteKind.CLEAR and s.function not in forced_clears()
+    ]
+
+
 def _site_timeline_key(site: Site, tracked: Sequence[str], first: int) -> tuple[object, ...]:
     ident = tracked.index(site.ident) if site.ident in tracked else len(tracked)
     return (ident, site.kind.rank, first, site.location.path, site.location.line)
@@ -144,6 +165,7 @@ SITES = Family(
     change_fields=lambda s: {"ident": s.ident, "kind": s.kind.value},
     severity=_site_severity,
     message=_site_message,
+    check=_stray_clears,
     columns={
         "identifier": lambda s: s.ident,
         "kind": lambda s: s.kind,

@@ -78,14 +78,15 @@ def _init_header(report: Report, style: _Style) -> list[str]:
     if scope.note:
         lines.append(f"  note: {scope.note}")
     if scope.main:
-        lines.append(f"  PID 1 is main() in {scope.main}; {counted(len(scope.files), 'file')} considered")
+        lines.append(f"  PID 1 is {scope.entry}() in {scope.main}; {counted(len(scope.files), 'file')} considered")
     if scope.excluded:
         more = f" and {len(scope.excluded) - 6} more" if len(scope.excluded) > 6 else ""
         lines.append(f"  not PID 1, left out: {', '.join(scope.excluded[:6])}{more}")
     if scope.unresolved:
         lines.append("  UNRESOLVED macros: " + ", ".join(scope.unresolved))
     if scope.skipped:
-        lines.append(f"  {len(scope.skipped)} decisions set aside (child processes, before exec, handlers): see JSON")
+        set_aside = counted(len(scope.skipped), "decision")
+        lines.append(f"  {set_aside} set aside (child processes, before exec, handlers): see JSON")
     lines.append("")
     return lines
 
@@ -96,7 +97,11 @@ def _accounting_line(report: Report, ident: str) -> str:
     for occ in report.occurrences:
         if occ.ident == ident:
             counts[occ.accounted_as] += 1
-    parts = [f"{counts[c]} {c.label}" for c in Accounting if counts[c]]
+    parts = [
+        counted(counts[c], "site") if c is Accounting.SITE else f"{counts[c]} {c.label}"
+        for c in Accounting
+        if counts[c]
+    ]
     found = f"{ident}: {counted(sum(counts.values()), 'occurrence')} found by text search"
     return found + (f" = {' + '.join(parts)}" if parts else "")
 

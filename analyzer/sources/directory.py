@@ -9,7 +9,7 @@ from pathlib import Path
 
 from analyzer.errors import SourceError
 from analyzer.model import SourceInfo, SourceKind
-from analyzer.sources.git import kernel_release_of
+from analyzer.sources.git import KERNEL_MARKER, kernel_release_of
 
 
 class DirectorySource:
@@ -29,7 +29,9 @@ class DirectorySource:
             spec=spec or str(root),
             repo=repo,
             path=str(self.root),
-            release=kernel_release_of(makefile.read_bytes()) if makefile.is_file() else None,
+            release=kernel_release_of(makefile.read_bytes())
+            if makefile.is_file() and (self.root / KERNEL_MARKER).is_file()
+            else None,
         )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:

@@ -182,16 +182,29 @@ def version_key(name: str) -> list[tuple[int, int | str]]:
 
 
 def _kernel_release(source: GitSource) -> str | None:
-    """The kernel release a top-level Makefile states, if the tree has one."""
+    """The kernel release a top-level Makefile states, if the tree is a kernel's."""
     try:
         makefile = source.read("Makefile")
     except SourceError:
         return None
-    return kernel_release_of(makefile)
+    return kernel_release_of(makefile) if _has(source, KERNEL_MARKER) else None
+
+
+def _has(source: GitSource, path: str) -> bool:
+    try:
+        source.read(path)
+    except SourceError:
+        return False
+    return True
+
+
+# busybox and other kbuild-based trees state VERSION/PATCHLEVEL too: only a tree with the
+# kernel's own process code is a kernel.
+KERNEL_MARKER = "kernel/fork.c"
 
 
 def kernel_release_of(makefile: bytes) -> str | None:
-    """Read VERSION.PATCHLEVEL.SUBLEVEL from the head of a kernel Makefile."""
+    """Read VERSION.PATCHLEVEL.SUBLEVEL from the head of a kernel Makefile (the caller checks KERNEL_MARKER)."""
     fields = dict(_MAKEFILE_VERSION.findall(makefile[:2048]))
     if b"VERSION" not in fields or b"PATCHLEVEL" not in fields:
         return None

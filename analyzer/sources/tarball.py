@@ -20,7 +20,7 @@ from typing import BinaryIO, Protocol
 from analyzer.errors import SourceError
 from analyzer.model import SourceInfo, SourceKind
 from analyzer.sources import word_pattern
-from analyzer.sources.git import kernel_release_of
+from analyzer.sources.git import KERNEL_MARKER, kernel_release_of
 
 _TOP_FILES = frozenset({"Makefile", "meson.build"})
 # Limits that keep a hostile archive bounded; reaching one is a warning, never a crash.
@@ -84,6 +84,7 @@ class TarballSource:
         self._files: dict[str, bytes] = {}  # every member any search kept, by path
         self._hits: dict[tuple[str, ...], list[str]] = {}  # paths per searched name set
         self.skipped: list[str] = []  # unsafe member names, reported rather than read
+        self._seen_marker = False  # the kernel's own process code is in the archive: a kernel
         self.warnings: list[str] = []  # unsafe names and limits reached, for the report
         # Names the first pass over the archive also searches for, so that reading the top
         # Makefile (to tell what the tree is) does not cost a second pass later.
@@ -116,6 +117,7 @@ class TarballSource:
         kept = 0
         try:
             for relative, data in self._members():
+                self._seen_marker = self._seen_marker or relative == KERNEL_MARKER
                 # A plain substring test first: far faster than the word regex on 1 GB.
                 if relative in _TOP_FILES or (any(lit in data for lit in literals) and pattern.search(data)):
                     files[relative] = data
@@ -128,7 +130,7 @@ class TarballSource:
             raise SourceError(f"{self.path}: cannot read tarball: {exc}") from None
         self._files.update(files)
         self._hits[idents] = [path for path in files if path not in _TOP_FILES or pattern.search(files[path])]
-        if "Makefile" in files:
+        if "Makefile" in files and self._seen_marker:
             self.info = replace(self.info, release=kernel_release_of(files["Makefile"]))
 
     def _members(self) -> Iterator[tuple[str, bytes]]:

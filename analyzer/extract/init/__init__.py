@@ -7,6 +7,7 @@ summary (who reads blocked signals back), rows (the final table).
 
 from __future__ import annotations
 
+from analyzer.errors import SourceError
 from analyzer.extract.init import scope
 from analyzer.extract.init.context import Context, Decision, Reader
 from analyzer.extract.init.decisions import decisions_in
@@ -22,6 +23,13 @@ from analyzer.sources import Source, is_c_source
 __all__ = ["Disposition", "Helper", "InitScope", "InitTable", "extract_init", "helpers"]
 
 
+# A valid answer, not an error: a container's PID 1 is often an ordinary program.
+_UNTOUCHED = (
+    "{entry}() and what it calls never change a signal's disposition: every signal keeps its default"
+    " action, as for an ordinary program run as a container's PID 1"
+)
+
+
 def extract_init(source: Source, project: str) -> InitTable:
     """Build the signal table of the PID 1 program in `source` ("systemd" or another init)."""
     ctx = Context(source, project)
@@ -29,6 +37,12 @@ def extract_init(source: Source, project: str) -> InitTable:
     names = (*API, *helpers(), *sorted(installers))
     candidates = sorted(p for p in source.candidate_files(names) if is_c_source(p))
     scope.choose_scope(ctx, candidates)
+    if ctx.main is None:
+        raise SourceError(
+            f"no program in {source.info.label}: no C file defines main() or an init applet's entry"
+            " (queries/init/entry-points.txt)",
+            hint="kernel code? name it with --project kernel",
+        )
     decisions: list[Decision] = []
     readers: list[Reader] = []
     for path in ctx.scope:
@@ -36,7 +50,7 @@ def extract_init(source: Source, project: str) -> InitTable:
         decisions += found
         readers += read
     if not decisions:
-        return _table(ctx, default_rows(ctx.rt_rows), "no sigaction/signal use found: not an init")
+        return _table(ctx, default_rows(ctx.rt_rows), _UNTOUCHED.format(entry=ctx.entry))
     order = ProgramOrder(ctx)
     kept = order.keep(decisions)
     readers = [r for r in readers if order.runs(r)]
@@ -58,5 +72,6 @@ def _table(ctx: Context, rows: tuple[Disposition, ...], note: str | None) -> Ini
         skipped=tuple(ctx.skipped) + tuple(skip_entry(k, v) for k, v in ctx.skipped_signals.items()),
         main=ctx.main,
         timed_out=tuple(sorted(ctx.timed_out | ctx.resolver.timed_out)),
+        entry=ctx.entry,
     )
     return InitTable(scope_, rows)

@@ -66,7 +66,8 @@ class Context:
     units: dict[str, Unit] = field(default_factory=dict)
     scope: list[str] = field(default_factory=list)
     excluded: set[str] = field(default_factory=set)
-    main: str | None = None
+    main: str | None = None  # the file defining PID 1's entry function
+    entry: str = "main"  # PID 1's entry function (a multi-call binary's init applet: init_main)
     unresolved: dict[str, None] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     skipped_signals: dict[str, list[str]] = field(default_factory=dict)

@@ -12,7 +12,7 @@ from analyzer.extract import signals
 from analyzer.extract.init.arguments import from_resolved, signals_of
 from analyzer.extract.init.context import Context, Decision, Reader, Unit, location
 from analyzer.extract.init.handlers import Installers, handler_action, struct_handler
-from analyzer.extract.init.nodes import address_of
+from analyzer.extract.init.nodes import WORD, address_of
 from analyzer.extract.init.vocabulary import READERS, Helper, helpers
 from analyzer.syntax import node_text
 from analyzer.vocab import Action
@@ -71,7 +71,8 @@ class _Calls:
         elif callee in ("sigprocmask", "pthread_sigmask") and len(args) >= 2:
             self.out += self._mask(node, texts)
         elif callee in READERS and args:
-            self.readers.append(Reader(callee, _reader_result(callee, texts), node, self.unit.path))
+            result = _returned_into(node) if callee in _RETURN_THE_SIGNAL else _reader_result(callee, texts)
+            self.readers.append(Reader(callee, result, node, self.unit.path))
 
     def _per_signal(
         self, node: Node, arg: Node, action: str, handler: str | None, via: str, saved: str | None = None
@@ -184,6 +185,21 @@ class _Calls:
 def _set_name(arg: Node) -> str:
     """The sigset variable a set operation works on: `&set` -> set."""
     return address_of(node_text(arg)) or node_text(arg)
+
+
+# These return the signal they took (`int sig = sigtimedwait(&set, NULL, &ts);`).
+_RETURN_THE_SIGNAL = frozenset({"sigtimedwait", "sigwaitinfo"})
+
+
+def _returned_into(call: Node) -> str | None:
+    """The variable a call's value is stored in: `int sig = call(...)` or `sig = call(...)`."""
+    parent = call.parent
+    if parent is not None and parent.type == "init_declarator":
+        return syntax.declarator_name(parent.child_by_field_name("declarator"))
+    if parent is not None and parent.type == "assignment_expression":
+        left = node_text(parent.child_by_field_name("left"))
+        return left if WORD.fullmatch(left) else None
+    return None
 
 
 def _reader_result(callee: str, texts: list[str]) -> str | None:

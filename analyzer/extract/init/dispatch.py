@@ -42,12 +42,42 @@ def find_dispatch(ctx: Context, readers: list[Reader]) -> tuple[Dispatch, set[st
                 out.setdefault(sig, (syntax.function_name(match["def.dispatch_switch"]), summary))
                 paths.add(path)
     for reader in readers:
+        if reader.result:
+            for sig, summary in _if_chain(ctx, reader):
+                out.setdefault(sig, (syntax.function_name(reader.node), summary))
+                paths.add(reader.path)
+    for reader in readers:
         if reader.result and not out:
             call = first_call_with(reader.node, reader.result)
             if call is not None:
                 out.setdefault("*", (call, f"{call}({reader.result})"))
                 paths.add(reader.path)
     return out, paths
+
+
+def _if_chain(ctx: Context, reader: Reader) -> Iterator[tuple[str, str]]:
+    """`if (sig == SIGHUP) reload();` and `if ((1 << sig) & ((1 << SIGUSR1) | ...))` after a reader."""
+    function = function_node(reader.node)
+    if function is None or reader.result is None:
+        return
+    variable = re.escape(reader.result)
+    equal = re.compile(rf"\b{variable}\s*==\s*(\w+)|(\w+)\s*==\s*{variable}\b")
+    bit = re.compile(rf"1\s*<<\s*{variable}\b")
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        stack.extend(reversed(node.named_children))
+        if node.type != "if_statement" or node.start_byte < reader.node.end_byte:
+            continue
+        condition = node_text(node.child_by_field_name("condition"))
+        if bit.search(condition):
+            labels = [t for t in re.findall(r"1\s*<<\s*(\w+)", condition) if t != reader.result]
+        else:
+            labels = [a or b for a, b in equal.findall(condition)]
+        summary = first_action([node.child_by_field_name("consequence")])
+        for label in labels:
+            for sig in ctx.resolver.resolve(label, reader.path).signals:
+                yield sig, f"if ({label}): {summary}"
 
 
 def reader_via(readers: list[Reader]) -> str:

@@ -35,7 +35,7 @@ class ProgramOrder:
                 continue
             chain = self._chain(decision.function or "", decision.path, 0)
             if chain is None:
-                self.ctx.skip_decision(decision, f"not reached from main() of {self.ctx.main}")
+                self.ctx.skip_decision(decision, f"not reached from {self.ctx.entry}() of {self.ctx.main}")
                 continue
             kept.append(((*chain, decision.node.start_byte), decision))
         return sorted(kept, key=lambda item: item[0])
@@ -64,7 +64,7 @@ class ProgramOrder:
 
     def _chain(self, function: str, path: str, depth: int) -> tuple[int, ...] | None:
         """Call-site offsets from PID 1's main() down to `function`; None when not reached."""
-        if function == "main":
+        if function == self.ctx.entry:
             return () if path == self.ctx.main or self.ctx.main is None else None
         key = (function, path)
         if key in self._chains:

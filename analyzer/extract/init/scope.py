@@ -7,11 +7,10 @@ import re
 
 from analyzer.extract.init.context import Context
 from analyzer.extract.init.nodes import mentions
-from analyzer.extract.init.vocabulary import API, Helper, helpers
+from analyzer.extract.init.vocabulary import API, Helper, entry_rules, helpers
 from analyzer.sources import is_c_source
 
 _TEST_DIRS = frozenset({"test", "tests", "testsuite", "t"})
-_MAIN_DEF = re.compile(rb"^[ \t]*(?:int|void)[ \t]+main[ \t]*\(", re.M)
 # systemd's PID 1 is the program whose main() creates the manager; its directory is the scope.
 _SYSTEMD_PID1_MARK = "manager_new"
 
@@ -21,7 +20,7 @@ def choose_scope(ctx: Context, candidates: list[str]) -> None:
     tests = [p for p in candidates if is_test(p)]
     rest = [p for p in candidates if not is_test(p)]
     ctx.excluded.update(p for p in tests if _installs(ctx, p))
-    main_data = _main_files(ctx)
+    main_data = _defining(ctx, "main")
     mains = list(main_data)
     if ctx.project == "systemd":
         pid1 = [m for m in mains if mentions(main_data[m], _SYSTEMD_PID1_MARK)]
@@ -29,10 +28,9 @@ def choose_scope(ctx: Context, candidates: list[str]) -> None:
         top = posixpath.dirname(ctx.main) + "/" if ctx.main else ""
         inside = [p for p in rest if p.startswith(top)] if ctx.main else []
     else:
-        initish = [m for m in mains if re.search(r"init$|^init", posixpath.basename(m).rsplit(".", 1)[0])]
-        chosen = initish if len(mains) > 1 and initish else mains
-        ctx.main = chosen[0] if chosen else None
-        others = set(mains) - set(chosen)
+        ctx.entry, ctx.main = _entry(ctx, main_data)
+        # Other programs of the tree (their own main) are not PID 1.
+        others = set(mains) - {ctx.main}
         inside = [p for p in rest if p not in others]
     ctx.scope = inside
     ctx.excluded.update(p for p in rest if p not in inside and _installs(ctx, p) and not _defines_helper(ctx, p))
@@ -65,11 +63,29 @@ def helper_files(ctx: Context) -> set[str]:
     return out
 
 
-def _main_files(ctx: Context) -> dict[str, bytes]:
-    """Non-test C files defining main(), sorted, with their text."""
-    found = sorted(p for p in ctx.source.candidate_files(("main",)) if is_c_source(p) and not is_test(p))
+def _defining(ctx: Context, function: str) -> dict[str, bytes]:
+    """Non-test C files defining `function` (returning int or void), sorted, with their text."""
+    found = sorted(p for p in ctx.source.candidate_files((function,)) if is_c_source(p) and not is_test(p))
+    name = re.escape(function.encode())
+    # A definition, not a declaration: the body's brace comes before any semicolon.
+    definition = re.compile(rb"^[ \t]*(?:static[ \t]+)?(?:int|void)[ \t]+" + name + rb"[ \t]*\([^;{]*\{", re.M)
     texts = {p: ctx.source.read(p) for p in found}
-    return {p: data for p, data in texts.items() if _MAIN_DEF.search(data)}
+    return {p: data for p, data in texts.items() if definition.search(data)}
+
+
+def _entry(ctx: Context, mains: dict[str, bytes]) -> tuple[str, str | None]:
+    """PID 1's entry function and its file, by the rules of queries/init/entry-points.txt."""
+    for kind, name in entry_rules():
+        if kind == "applet":  # a dispatch table next to a main(): { "init", pid1_entry }
+            pattern = re.compile(rb'\{\s*"' + re.escape(name.encode()) + rb'"\s*,\s*&?\s*([A-Za-z_]\w*)\s*[,}]')
+            for data in mains.values():
+                if (match := pattern.search(data)) and (files := _defining(ctx, match.group(1).decode())):
+                    return match.group(1).decode(), next(iter(files))
+        elif files := (mains if name == "main" else _defining(ctx, name)):
+            # Several programs with a main(): the one named like an init is PID 1 (sysvinit's init.c).
+            initish = [p for p in files if re.search(r"init$|^init", posixpath.basename(p).rsplit(".", 1)[0])]
+            return name, (initish or list(files))[0]
+    return "main", None
 
 
 def _installs(ctx: Context, path: str) -> bool:

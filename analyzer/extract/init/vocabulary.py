@@ -42,3 +42,14 @@ def helpers() -> dict[str, Helper]:
         if len(words) == 3:
             table[words[0]] = Helper(words[0], words[1], None if words[2] == "-" else int(words[2]))
     return table
+
+
+@functools.cache
+def entry_rules() -> tuple[tuple[str, str], ...]:
+    """(kind, name) rules of queries/init/entry-points.txt: how PID 1's program is entered, in order."""
+    rules = []
+    for raw in (resources.queries_dir() / "init" / "entry-points.txt").read_text(encoding="utf-8").splitlines():
+        words = raw.split("#", 1)[0].split()
+        if len(words) == 2 and words[0] in ("applet", "function"):
+            rules.append((words[0], words[1]))
+    return tuple(rules)

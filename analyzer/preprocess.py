@@ -32,6 +32,9 @@ _NOT_NEWLINE = re.compile(rb"[^\n]")
 _IDENT_AFTER = re.compile(rb"\s*([A-Za-z_])")
 _KERNEL_BUILD_GUARDS = frozenset({"#ifdef __KERNEL__", "#if defined(__KERNEL__)", "#if defined __KERNEL__"})
 _ZERO_CONDITION = re.compile(rb"^[ \t]*\#[ \t]*if[ \t]+0[ \t]*$")
+# `#define DEBUG_SEGV_HANDLER 0` then `#if DEBUG_SEGV_HANDLER` (busybox): as dead as `#if 0`.
+_ZERO_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+0[ \t]*$", re.M)
+_NAMED_IF = re.compile(rb"#\s*if\s+(\w+)")
 
 
 @dataclass(slots=True)
@@ -43,11 +46,12 @@ class Branch:
     content_start: int
     content_end: int = -1
     text: str = ""  # the directive, whitespace-normalized: "#ifdef CONFIG_NUMA"
+    zero_macro: bool = False  # `#if NAME` where the file itself says `#define NAME 0`
 
     @property
     def never_compiled(self) -> bool:
-        """`#if 0`: dead text in every configuration."""
-        return bool(_ZERO_CONDITION.match(self.text.encode()))
+        """`#if 0` (or `#if NAME` after `#define NAME 0`): dead text in every configuration."""
+        return self.zero_macro or bool(_ZERO_CONDITION.match(self.text.encode()))
 
 
 @dataclass(slots=True)
@@ -142,8 +146,11 @@ def lex(data: bytes) -> Layout:
             _track_conditional(data, match, stack, conditionals)
     for cond in stack:  # unterminated at end of file
         cond.branches[-1].content_end = len(data)
+    zeros = {m.group(1) for m in _ZERO_DEFINE.finditer(data)}
     for cond in conditionals:
         cond.header_guard = _is_header_guard(data, cond)
+        if zeros and (named := _NAMED_IF.fullmatch(cond.branches[0].text.encode())):
+            cond.branches[0].zero_macro = named.group(1) in zeros
     return Layout(comments, strings, directives, conditionals)
 
 

@@ -111,3 +111,90 @@ def test_the_kernels_own_clear_is_no_warning(kernel_repo: Path, capsys: pytest.C
     # fixtures/kernel/r2 clears the flag in force_sig_info only: the forced-signal path.
     code, _, err = run(capsys, "scan", "v-r2", "--repo", str(kernel_repo))
     assert code == 0 and "clears SIGNAL_UNKILLABLE" not in err
+
+
+# A busybox-shaped init, written for these tests: its libbb-style helpers, a parent that
+# blocks every signal around vfork and unblocks it, a child that resets handlers, a
+# shutdown reached only once a signal arrived, and a debug block compiled out by a
+# `#define ... 0` in the same file.
+BUSYBOX_SHAPED = {
+    "include/libbb.h": (
+        "int sigprocmask_allsigs(int how);\n"
+        "void bb_signals(int sigs, void (*f)(int));\n"
+        "void bb_signals_recursive_norestart(int sigs, void (*f)(int));\n"
+        "int sigaction_set(int sig, const struct sigaction *act);\n"
+    ),
+    "libbb/signals.c": (
+        "#include <signal.h>\n"
+        "int sigprocmask_allsigs(int how)\n{\n\tsigset_t set;\n\tsigfillset(&set);\n"
+        "\treturn sigprocmask(how, &set, NULL);\n}\n"
+    ),
+    "init/init.c": """\
+#include <signal.h>
+#include "libbb.h"
+#define DEBUG_SEGV_HANDLER 0
+
+static volatile int got;
+static void record_signo(int sig) { got = sig; }
+static void stop_handler(int sig) { got = sig; }
+
+static void reset_sighandlers_and_unblock_sigs(void)
+{
+	bb_signals((1 << SIGTSTP) | (1 << SIGSTOP), SIG_DFL);
+	sigprocmask_allsigs(SIG_UNBLOCK);
+}
+
+static int run(void)
+{
+	int pid;
+
+	sigprocmask_allsigs(SIG_BLOCK);
+	pid = vfork();
+	if (pid) {
+		sigprocmask_allsigs(SIG_UNBLOCK);
+		return pid;
+	}
+	reset_sighandlers_and_unblock_sigs();
+	return 0;
+}
+
+static void halt_reboot_pwoff(int sig)
+{
+	reset_sighandlers_and_unblock_sigs();
+}
+
+int init_main(int argc, char **argv)
+{
+	struct sigaction sa;
+
+#if DEBUG_SEGV_HANDLER
+	sa.sa_handler = record_signo;
+	sigaction_set(SIGSEGV, &sa);
+#endif
+	sa.sa_handler = stop_handler;
+	sigaction_set(SIGTSTP, &sa);
+	bb_signals_recursive_norestart((1 << SIGINT) + (1 << SIGTERM), record_signo);
+	for (;;) {
+		run();
+		if (got == SIGTERM)
+			halt_reboot_pwoff(got);
+	}
+}
+""",
+    "libbb/appletlib.c": "int main(int argc, char **argv)\n{\n\treturn run_applet(argv);\n}\n",
+}
+
+
+def test_a_busybox_shaped_init(tmp_path: Path) -> None:
+    table = extract_init(DirectorySource(write(tmp_path, BUSYBOX_SHAPED)), "init")
+    assert (table.scope.entry, table.scope.main) == ("init_main", "init/init.c")
+    # init_main: TSTP -> stop_handler; INT, TERM -> record_signo. run() blocks every signal
+    # and the parent unblocks it again; the child's reset and the shutdown's reset (only once
+    # SIGTERM arrived) are not PID 1's steady state; SIGSEGV's handler is compiled out.
+    assert rows(table) == {
+        "SIGINT": ("handler", "record_signo", None),
+        "SIGTERM": ("handler", "record_signo", None),
+        "SIGTSTP": ("handler", "stop_handler", None),
+    }
+    skipped = "\n".join(table.scope.skipped)
+    assert "libbb/signals.c:6 sigprocmask_allsigs: sigprocmask(how, ...): how is no constant" in skipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -123,6 +124,13 @@ class _Calls:
         """A variadic helper call: expand its list (macros, -1 end) into decisions."""
         if helper.effect in ("reset_all", "unblock_all"):
             return [self._decision(node, "*", helper.effect, None, helper.effect)]
+        if helper.effect == "mask_all" and args:  # how in argument 0, every signal
+            return self._mask_all(node, helper, node_text(args[0]).strip())
+        if helper.effect == "bits" and len(args) >= 2:  # (1 << SIGA) + (1 << SIGB), then the handler
+            return self._bits(node, helper, args)
+        if helper.effect == "sigaction_of" and len(args) >= 2:  # sigaction(argument 0, argument 1, NULL)
+            action, handler, note = struct_handler(self.ctx, self.unit, node, args[1], address_of(node_text(args[1])))
+            return self._per_signal(node, args[0], action, handler, helper.name)
         first = helper.first or 0
         if len(args) <= first:
             return []
@@ -148,6 +156,23 @@ class _Calls:
             return [self._decision(node, s, action, handler, via, note) for s in sigs]
         return [self._decision(node, s, helper.effect, None, via) for s in sigs]
 
+    def _mask_all(self, node: Node, helper: Helper, how: str) -> list[Decision]:
+        """Every signal blocked or unblocked; a `how` that is no constant is each caller's to decide."""
+        if how in ("SIG_BLOCK", "SIG_SETMASK"):
+            return [self._decision(node, "*", "block", None, helper.name)]
+        if how == "SIG_UNBLOCK":
+            return [self._decision(node, "*", "unblock_all", None, helper.name)]
+        self.ctx.skip(self.unit, node, f"{helper.name}({how}): how is no constant, each caller decides")
+        return []
+
+    def _bits(self, node: Node, helper: Helper, args: list[Node]) -> list[Decision]:
+        """A handler for each signal of a bit mask: bb_signals((1 << SIGINT) + (1 << SIGTERM), f)."""
+        action, handler = handler_action(node_text(args[1]))
+        names = re.findall(r"1\s*<<\s*(\w+)", node_text(args[0]))
+        resolved = self.ctx.resolver.resolve_list(names, self.unit.path)
+        sigs, note = from_resolved(self.ctx, resolved, self.unit, node)
+        return [self._decision(node, s, action, handler, helper.name, note) for s in sigs]
+
     def _set_op(self, callee: str, function: str | None, args: list[Node]) -> None:
         """sigemptyset / sigfillset / sigaddset / sigdelset on a set variable of `function`."""
         key = (function, _set_name(args[0]))
@@ -167,7 +192,10 @@ class _Calls:
     def _mask(self, node: Node, texts: list[str]) -> list[Decision]:
         """sigprocmask(how, set, old): block or unblock the members of `set`, or restore a saved mask."""
         function = syntax.function_name(node)
-        how, variable = texts[0], address_of(texts[1]) or texts[1]
+        how, variable = texts[0].strip(), address_of(texts[1]) or texts[1]
+        if how not in ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"):
+            self.ctx.skip(self.unit, node, f"sigprocmask({how}, ...): how is no constant, each caller decides")
+            return []
         if any(d.saved == variable and d.function == function for d in self.out):
             self._restore(node, variable, function)
             return []

@@ -75,7 +75,9 @@ class ProgramOrder:
         best: tuple[int, ...] | None = None
         for caller_path in self._caller_files(function, path):
             for callee, node, _ in self.ctx.unit(caller_path).calls:
-                if callee != function or _in_fork_child(node):
+                # A call made in a forked child, or only once a signal arrived (busybox's
+                # `if (sig == SIGQUIT) exec_restart_action();`), is no path of the steady state.
+                if callee != function or _in_fork_child(node) or _reaction(node):
                     continue
                 caller = syntax.function_name(node)
                 if caller is None or caller == function:
@@ -96,13 +98,16 @@ class ProgramOrder:
 
 
 def _in_fork_child(node: Node) -> bool:
-    """True inside `if (pid == 0)` / `if (r == 0)` after `pid = fork()` (or safe_fork...) in the same function."""
+    """True inside `if (pid == 0)` / `if (r == 0)` after `pid = fork()` (or safe_fork...) in the same
+    function, or after `if (pid) return ...;` (the parent left: what follows is the child)."""
     function = function_node(node)
     if function is None:
         return False
     for parent in syntax.ancestors(node):
         if parent is function:
             return False
+        if parent.type == "compound_statement" and _after_parent_left(function, parent, node):
+            return True
         if parent.type != "if_statement":
             continue
         consequence = parent.child_by_field_name("consequence")
@@ -119,6 +124,27 @@ def _in_fork_child(node: Node) -> bool:
 
 
 _FORK_IN_CONDITION = re.compile(r"\w+\s*=\s*\w*fork\w*\s*\(")
+
+
+_NONZERO_TEST = re.compile(r"\(\s*(\w+)\s*(?:!=\s*0\s*|>\s*0\s*)?\)")
+
+
+def _after_parent_left(function: Node, block: Node, node: Node) -> bool:
+    """`if (pid) { ... return pid; }` earlier in `block`, pid from fork: `node` runs in the child."""
+    for statement in block.named_children:
+        if statement.end_byte > node.start_byte:  # reached the statement holding `node`
+            return False
+        if statement.type != "if_statement":
+            continue
+        tested = _NONZERO_TEST.fullmatch(" ".join(node_text(statement.child_by_field_name("condition")).split()))
+        consequence = statement.child_by_field_name("consequence")
+        leaves = consequence is not None and (
+            consequence.type == "return_statement"
+            or any(c.type == "return_statement" for c in consequence.named_children)
+        )
+        if tested and leaves and _assigned_from_fork(function, tested.group(1), statement.start_byte):
+            return True
+    return False
 
 
 def _zero_test(condition: str) -> str | None:
@@ -150,6 +176,29 @@ def _exec_after(node: Node) -> str | None:
         if callee in _EXEC and call.start_byte > node.end_byte and not _in_fork_child(call):
             return callee
     return None
+
+
+_RECEIVED = re.compile(r"\b\w+\s*==\s*SIG\w+|\bSIG\w+\s*==\s*\w+|\b1\s*<<\s*[a-z_]\w*")
+
+
+def _reaction(node: Node) -> bool:
+    """True inside an `if` or `case` of its function that tests which signal was received."""
+    for parent in syntax.ancestors(node):
+        if parent.type == "function_definition":
+            return False
+        if parent.type == "case_statement":
+            value = parent.child_by_field_name("value")
+            if value is not None and node_text(value).startswith("SIG") and not syntax.contains(value, node):
+                return True
+        if parent.type == "if_statement":
+            condition = parent.child_by_field_name("condition")
+            if (
+                condition is not None
+                and not syntax.contains(condition, node)
+                and _RECEIVED.search(node_text(condition))
+            ):
+                return True
+    return False
 
 
 def _reacts_to(node: Node, signal: str) -> bool:

@@ -198,3 +198,28 @@ def test_a_busybox_shaped_init(tmp_path: Path) -> None:
     }
     skipped = "\n".join(table.scope.skipped)
     assert "libbb/signals.c:6 sigprocmask_allsigs: sigprocmask(how, ...): how is no constant" in skipped
+
+
+def test_a_branch_only_a_user_manager_takes_is_not_pid1s(tmp_path: Path) -> None:
+    # fixtures/systemd/r2/src/core/manager.c: `case SIGUSR2: if (MANAGER_IS_USER(m)) { m->objective
+    # = MANAGER_EXIT; break; } manager_dump(m);` -- PID 1, the system manager, dumps its state.
+    table = extract_init(DirectorySource(FIXTURES / "systemd" / "r2"), "systemd")
+    usr2 = next(d for d in table.dispositions if d.signal == "SIGUSR2")
+    assert (usr2.disposition, usr2.dispatch) == ("blocked", "case SIGUSR2: manager_dump()")
+
+
+@pytest.mark.parametrize(
+    ("condition", "value"),
+    [
+        ("(MANAGER_IS_USER(m))", False),
+        ("(!MANAGER_IS_SYSTEM(manager))", False),
+        ("(MANAGER_IS_SYSTEM(m) && arg_show_status)", None),
+        ("(MANAGER_IS_USER(m) || getpid_cached() == 1)", True),
+        ("(MANAGER_IS_USER(m) && arg_x)", False),
+        ("(arg_x)", None),
+    ],
+)
+def test_what_pid1_knows_of_a_condition(condition: str, value: bool | None) -> None:
+    from analyzer.extract.init.conditions import value_in_pid1
+
+    assert value_in_pid1(condition) is value

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from analyzer import syntax
+from analyzer.extract.init.conditions import branch_pid1_skips
 from analyzer.extract.init.context import Context, Decision, Reader
 from analyzer.extract.init.nodes import WORD, mentions
 from analyzer.queries import iter_matches, load_query
@@ -51,6 +52,8 @@ class ProgramOrder:
         """Why a decision is not PID 1's own steady state, or None."""
         if decision.function in handlers:
             return f"inside signal handler {decision.function}()"
+        if (condition := branch_pid1_skips(decision.node)) is not None:
+            return f"under {condition}: PID 1 never takes this branch"
         if _in_fork_child(decision.node):
             return "in a forked child"
         if (exec_call := _exec_after(decision.node)) is not None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tree_sitter import Node
 
 from analyzer import syntax
+from analyzer.extract.init.conditions import value_in_pid1
 from analyzer.extract.init.nodes import WORD
 from analyzer.queries import iter_matches, load_query
 from analyzer.syntax import function_node, node_text
@@ -43,11 +44,17 @@ def first_action(statements: Sequence[Node | None]) -> str:
                 return summary
             continue
         if node.type == "if_statement":
-            stack.extend(
-                reversed(
-                    [n for n in (node.child_by_field_name("consequence"), node.child_by_field_name("alternative")) if n]
+            # A branch PID 1 never takes (a user manager's) is not what PID 1 does.
+            value = value_in_pid1(node_text(node.child_by_field_name("condition")))
+            branches = [
+                branch
+                for branch, taken in (
+                    (node.child_by_field_name("consequence"), True),
+                    (node.child_by_field_name("alternative"), False),
                 )
-            )
+                if branch is not None and value in (None, taken)
+            ]
+            stack.extend(reversed(branches))
             continue
         if node.type in ("compound_statement", "else_clause", "labeled_statement"):
             stack.extend(reversed([c for c in node.named_children if c.type != "comment"]))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.extract import signals
-from analyzer.scan import scan
+from analyzer.scan import analyze_one, scan
 from analyzer.sources.directory import DirectorySource
 from tests.facts_api import masks, write_tree
 
@@ -83,4 +83,43 @@ def test_signal_numbers_and_row_order() -> None:
     assert sorted(names, key=signals.row_key) == ["SIGHUP", "SIGTERM", "SIGRTMIN+2", "SIGRTMIN+10"]
     assert (
         signals.is_signal_name("SIGIOT") and signals.is_signal_name("SIGRTMAX") and not signals.is_signal_name("SIGX")
+    )
+
+
+def test_signal_classes_of_the_early_2_6_shape_resolve() -> None:
+    # 2.6.11 .. 2.6.24 kernel/signal.c built the classes from a local bit macro M(sig), with
+    # SIGEMT through M_SIGEMT, 0 where the arch has no SIGEMT. Written after v2.6.20's shape.
+    source = b"""\
+#if SIGRTMIN > BITS_PER_LONG
+#define M(sig) (1ULL << ((sig)-1))
+#else
+#define M(sig) (1UL << ((sig)-1))
+#endif
+#define T(sig, mask) (M(sig) & (mask))
+
+#ifdef SIGEMT
+#define M_SIGEMT\tM(SIGEMT)
+#else
+#define M_SIGEMT\t0
+#endif
+
+#define SIG_KERNEL_ONLY_MASK (\\
+\tM(SIGKILL)   |  M(SIGSTOP)                                   )
+
+#define SIG_KERNEL_COREDUMP_MASK (\\
+        M(SIGQUIT)   |  M(SIGILL)    |  M(SIGTRAP)   |  M(SIGABRT)   | \\
+        M(SIGXCPU)   |  M(SIGXFSZ)   |  M_SIGEMT                     )
+
+#define SIG_KERNEL_ODD_MASK (M(SIGKILL) | WEIRD(SIGSTOP))
+"""
+    names = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_ODD_MASK")
+    found = {m.name: m for m in analyze_one("kernel/signal.c", "b", source, names).of("mask")}
+    assert found["SIG_KERNEL_ONLY_MASK"].signals == ("SIGKILL", "SIGSTOP")
+    coredump = found["SIG_KERNEL_COREDUMP_MASK"]
+    assert coredump.signals == ("SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGXCPU", "SIGXFSZ")
+    assert [(c.signal, c.condition) for c in coredump.conditional] == [("SIGEMT", "#ifdef SIGEMT")]
+    # a term built by a macro that is no bit shift is named, never dropped
+    assert (found["SIG_KERNEL_ODD_MASK"].signals, found["SIG_KERNEL_ODD_MASK"].unresolved) == (
+        ("SIGKILL",),
+        ("WEIRD(SIGSTOP)",),
     )

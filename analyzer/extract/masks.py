@@ -9,6 +9,9 @@ from analyzer.model import ConditionalSignal, SignalMask, Site, SiteKind
 
 # `rt_sigmask(SIGKILL)`, `sigmask(SIGKILL)`, or a bare signal name.
 _SIGNAL_TERM = re.compile(r"^(?:(?:rt_)?sigmask\s*\(\s*(SIG\w+)\s*\)|(SIG[A-Z0-9]+))$")
+# A helper macro of the file around one signal, `M(SIGKILL)` in 2.6.11 .. 2.6.24 kernel/signal.c.
+_MACRO_TERM = re.compile(r"^(\w+)\s*\(\s*(SIG[A-Z0-9]+)\s*\)$")
+_BIT_MACRO = rb"^[ \t]*#[ \t]*define[ \t]+%s\(\s*(\w+)\s*\)[^\n]*<<[^\n]*\b\1\b"
 _DEFINE = rb"^[ \t]*#[ \t]*define[ \t]+%s\b[ \t]*((?:\\\n|[^\n])*)"
 
 
@@ -19,7 +22,9 @@ def masks_from_sites(sites: list[Site], data: bytes, layout: preprocess.Layout) 
         if site.kind is not SiteKind.DEFINE or site.value is None or site.construct != "define":
             continue
         terms = _terms(site.value)
-        if not terms or not any(_SIGNAL_TERM.match(term) for term in terms):
+        # A class of signals however it is built: a term naming a signal makes it one, and a
+        # term that does not resolve is listed as unresolved, never dropped.
+        if not terms or not any("SIG" in term for term in terms):
             continue
         signals: list[str] = []
         conditional: list[ConditionalSignal] = []
@@ -28,6 +33,15 @@ def masks_from_sites(sites: list[Site], data: bytes, layout: preprocess.Layout) 
             _resolve(term, data, layout, set(site.preproc), signals, conditional, unresolved)
         masks.append(SignalMask(site.ident, site.location, tuple(signals), tuple(conditional), tuple(unresolved)))
     return masks
+
+
+def _signal_of(term: str, data: bytes) -> str | None:
+    """The signal a term stands for: `rt_sigmask(SIGX)`, `SIGX`, or `M(SIGX)` where M shifts a bit."""
+    if match := _SIGNAL_TERM.match(term):
+        return match.group(1) or match.group(2)
+    if (call := _MACRO_TERM.match(term)) and re.search(_BIT_MACRO % re.escape(call.group(1).encode()), data, re.M):
+        return call.group(2)
+    return None
 
 
 def _terms(value: str) -> list[str]:
@@ -48,8 +62,8 @@ def _resolve(
     unresolved: list[str],
 ) -> None:
     """Add one term's signal, plain or under the #if conditions of its definitions."""
-    if match := _SIGNAL_TERM.match(term):
-        signals.append(match.group(1) or match.group(2))
+    if (signal := _signal_of(term, data)) is not None:
+        signals.append(signal)
         return
     if not re.fullmatch(r"\w+", term):
         unresolved.append(term)
@@ -63,11 +77,10 @@ def _resolve(
         value = value.split("/*")[0].strip()
         if value == "0":
             continue  # the configuration where the term adds nothing
-        inner = _SIGNAL_TERM.match(value)
-        if inner is None:
+        signal = _signal_of(value, data)
+        if signal is None:
             unresolved.append(term)
             continue
-        signal = inner.group(1) or inner.group(2)
         # Conditions around the mask's own define (e.g. #ifdef __KERNEL__) say nothing of the term.
         conditions = [c for c in layout.conditions_at(definition.start()) if c not in shared]
         if conditions:

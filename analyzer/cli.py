@@ -333,8 +333,17 @@ def entrypoint() -> None:
     """Console-script entry point: a Ctrl-C (or SIGTERM) anywhere exits 128 + its number, 130 for Ctrl-C."""
     interrupts.take_over()
     try:
+        with interrupts.deferred():  # what every command needs, imported whole even on Ctrl-C
+            import analyzer.report.json
+            import analyzer.scan  # noqa: F401
         code = main()
     except KeyboardInterrupt:  # outside main's handler: importing, parsing arguments, handling an error
+        print("siganalyze: interrupted", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    except BaseException:
+        if interrupts.received() is None:
+            raise
+        # A library turned the interrupt into its own error (pyo3's PanicException is no Exception).
         print("siganalyze: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
     signum = interrupts.settle()

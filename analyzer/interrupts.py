@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 
 TAKEN = (signal.SIGINT, signal.SIGTERM)
@@ -24,6 +25,7 @@ TAKEN = (signal.SIGINT, signal.SIGTERM)
 _received: int | None = None  # the signal taken, if any
 _owner = 0  # the process that took over: a forked worker inherits the handler, not the job
 _finishing = False  # True once the run is past the point where a signal may stop it
+_deferring = False  # True while work runs that must not stop half-way
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -33,7 +35,28 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     if _finishing or _received is not None:
         return  # finishing, or already stopping: let that finish
     _received = signum
-    raise KeyboardInterrupt
+    # What a library's destructor says about an object the interrupt left half-built
+    # ("Exception ignored in ...") is noise now: the run is stopping.
+    sys.unraisablehook = lambda _unraisable: None
+    if not _deferring:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """A signal taken inside stops the run at the end of the block, not half-way through it.
+
+    For imports: a KeyboardInterrupt inside a native module's initialisation can turn into
+    that module's own error (jsonschema-rs panics), with a Rust backtrace on stderr.
+    """
+    global _deferring
+    _deferring = True
+    try:
+        yield
+    finally:
+        _deferring = False
+    if _received is not None and not _finishing:
+        raise KeyboardInterrupt
 
 
 def take_over() -> None:

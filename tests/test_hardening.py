@@ -396,7 +396,9 @@ def test_ctrl_c_at_any_moment_exits_130_with_no_output_file_and_a_sound_cache(tm
             assert list(out_dir.iterdir()) == [], where  # neither out.json nor its temp file
             assert run.stderr.strip().splitlines()[-1] == "siganalyze: interrupted", where
             assert "Traceback" not in run.stderr, where
-            assert run.elapsed - delay < 1.0, where  # prompt: files not started yet are dropped
+            # Prompt: files not started are dropped, nobody waits for the work (a loaded machine
+            # can still slow the exit down, hence no tighter bound).
+            assert run.elapsed - delay < 3.0, where
         else:  # it had finished, or was putting its output in place: the whole report, no temp file
             assert [p.name for p in out_dir.iterdir()] == ["out.json"], where
             assert (out_dir / "out.json").read_bytes() == (tmp_path / "baseline.json").read_bytes(), where

@@ -1,7 +1,8 @@
 """Results that never change for the same input, kept in SQLite under the user cache dir.
 
 Keys are content addresses (a git blob or tree id, a tarball's sha256) plus the analyzer
-fingerprint (tool version and every query file), so an entry is never stale: a changed
+fingerprint (resources.fingerprint: the tool version and every file of the package as
+installed, code and queries alike), so an entry is never stale: an edited module, a changed
 query or a new release of siganalyze simply misses. Two runs may share the file (WAL,
 one transaction per write); a file SQLite cannot read is moved aside and rebuilt.
 """

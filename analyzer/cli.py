@@ -5,21 +5,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analyzer import __version__
-from analyzer.diff import ReportDiff, diff_reports
+from analyzer import __version__, interrupts
 from analyzer.errors import ExitCode, SiganalyzeError, StrictError, UsageError
-from analyzer.extract import PROJECTS
-from analyzer.history import Timeline
-from analyzer.model import Project, Report
-from analyzer.progress import Progress
-from analyzer.report import FORMATS, render
-from analyzer.report import json as json_report
-from analyzer.scan import RunStats, scan_many
-from analyzer.sources import Source, looks_like_path, open_source
+
+# The rest of the package is imported by the functions that use it, once entrypoint() has
+# taken over Ctrl-C: importing it takes a third of a second, and a Ctrl-C then must exit 130 too.
+if TYPE_CHECKING:
+    from analyzer.diff import ReportDiff
+    from analyzer.history import Timeline
+    from analyzer.model import Report
+    from analyzer.scan import RunStats
+    from analyzer.sources import Source
 
 EPILOG = """\
 examples:
@@ -36,12 +36,17 @@ examples:
   siganalyze diff v247 v257 --repo ~/systemd  how that table changed
 
 exit codes: 0 ok, 2 bad input (unknown ref, not a repo, invalid report),
-3 --strict found occurrences it could not account for, or an internal error.
+3 --strict found occurrences it could not account for, or an internal error,
+130 interrupted by Ctrl-C (143 by SIGTERM): no output file is left.
 """
 
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser with its subcommands."""
+    from analyzer.extract import PROJECTS
+    from analyzer.model import Project
+    from analyzer.report import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="siganalyze",
         description="Find where the kernel defines, sets, clears and tests SIGNAL_UNKILLABLE, which "
@@ -152,6 +157,9 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace, sources: Sequence[Source], stats: RunStats | None = None) -> list[Report]:
     """scan_many with the command's options and a progress line on a terminal."""
+    from analyzer.progress import Progress
+    from analyzer.scan import scan_many
+
     progress = Progress()
     try:
         return scan_many(sources, extra=args.track, project=args.project, stats=stats, progress=progress)
@@ -163,6 +171,7 @@ def run_history(args: argparse.Namespace) -> int:
     """history A..B | REF... | --tags GLOB: a timeline, releases in version order."""
     from analyzer.history import build_timeline, resolve_refs
     from analyzer.report.text import counted
+    from analyzer.scan import RunStats
     from analyzer.sources.git import GitSource, open_repo
 
     if not args.refs and not args.tags:
@@ -185,6 +194,8 @@ def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
     """--repo, else the clone around the current directory, else a cache repo with `specs` fetched."""
     if args.repo or (args.remote is None and _inside_a_clone()):
         return str(args.repo) if args.repo else None
+    from analyzer.sources import looks_like_path
+
     refs = [spec for spec in specs if not Path(spec).exists() and not looks_like_path(spec)]
     if not refs:
         return None
@@ -206,6 +217,8 @@ def _inside_a_clone() -> bool:
 
 def run_scan(args: argparse.Namespace) -> int:
     """scan VERSION."""
+    from analyzer.sources import open_source
+
     source = open_source(args.spec, _repo(args, [args.spec]))
     (report,) = _scan(args, [source])
     return _emit(report, args, report.warnings, [source])
@@ -213,6 +226,10 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """diff OLD NEW."""
+    from analyzer.diff import diff_reports
+    from analyzer.report import json as json_report
+    from analyzer.sources import open_source
+
     if args.new is not None and args.worktree:
         raise UsageError("give NEW or --worktree, not both")
     if args.new is None and not args.worktree:
@@ -252,6 +269,9 @@ def _emit(
     sources: Sequence[Source] = (),
 ) -> int:
     """Validate JSON output, write it, report warnings; --strict turns warnings into exit 3."""
+    from analyzer.report import json as json_report
+    from analyzer.report import render
+
     if args.format == "json":
         json_report.validate(json_report.to_json(obj), "output")
     color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -262,6 +282,9 @@ def _emit(
         lines = source_lines_from(sources)
     text = render(obj, args.format, color=color, source_lines=lines, source_url=args.source_url)
     if args.output is not None:
+        # Past this point the run completes: an interrupted write would leave no output and
+        # lose the work, a finished one makes an exit status of 130 wrong.
+        interrupts.finishing()
         json_report.write_text(text, args.output)
     else:
         sys.stdout.write(text)
@@ -295,11 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("siganalyze: interrupted", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.OK)
     except Exception as exc:  # a bug: one line unless --debug
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         print(f"siganalyze: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("siganalyze: hint: re-run with --debug for the traceback", file=sys.stderr)
@@ -307,5 +332,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entrypoint() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: a Ctrl-C (or SIGTERM) anywhere exits 128 + its number, 130 for Ctrl-C."""
+    interrupts.take_over()
+    try:
+        with interrupts.deferred():  # what every command needs, imported whole even on Ctrl-C
+            import analyzer.report.json
+            import analyzer.scan  # noqa: F401
+        code = main()
+    except KeyboardInterrupt:  # outside main's handler: importing, parsing arguments, handling an error
+        print("siganalyze: interrupted", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    except BaseException:
+        if interrupts.received() is None:
+            raise
+        # A library turned the interrupt into its own error (pyo3's PanicException is no Exception).
+        print("siganalyze: interrupted", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    signum = interrupts.settle()
+    if signum is None and code != ExitCode.INTERRUPTED:
+        sys.exit(int(code))
+    interrupts.leave(128 + signum if signum is not None else ExitCode.INTERRUPTED)

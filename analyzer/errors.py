@@ -12,6 +12,7 @@ class ExitCode(enum.IntEnum):
     CHANGED = 1  # reserved for `diff --fail-on-change`, as diff(1) does
     USER_ERROR = 2
     INTERNAL_ERROR = 3  # also: --strict found occurrences it could not account for
+    INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 128 + 15, as a shell reports a killed command
 
 
 class SiganalyzeError(Exception):

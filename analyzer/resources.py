@@ -1,4 +1,5 @@
-"""Locate the data shipped with siganalyze: queries/ and reports/, installed or in a checkout."""
+"""Locate the data shipped with siganalyze (queries/ and reports/, installed or in a checkout), and
+fingerprint everything a result depends on."""
 
 from __future__ import annotations
 
@@ -29,14 +30,36 @@ def reports_dir() -> Path:
     return _find("reports")
 
 
+def _result_inputs() -> list[tuple[str, Path]]:
+    """Every file a result can depend on, by a stable name: the package's own files (all of its
+    code, and the data when installed inside it) and, in a checkout, queries/ and reports/."""
+    roots = {"analyzer": _PACKAGE}
+    for name, folder in (("queries", queries_dir()), ("reports", reports_dir())):
+        if not folder.is_relative_to(_PACKAGE):  # a checkout: the data sits beside the package
+            roots[name] = folder
+    files = []
+    for name, root in roots.items():
+        for path in root.rglob("*"):
+            relative = path.relative_to(root)
+            if "__pycache__" in relative.parts or path.suffix == ".pyc" or not path.is_file():
+                continue  # compiled copies follow their sources
+            files.append((f"{name}/{relative.as_posix()}", path))
+    return sorted(files)
+
+
 @functools.cache
 def fingerprint() -> str:
-    """A hash of every query file and the tool version: what analysis results depend on."""
+    """A hash of the tool version and of every file of the package and its data, in a fixed order.
+
+    Results are cached under it, so any change to the code or the queries that could change a
+    result (an edited module in an installed copy included) makes the cache miss.
+    """
     from analyzer import __version__
 
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(queries_dir().rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(queries_dir()).as_posix().encode())
-            digest.update(path.read_bytes())
+    for name, path in _result_inputs():
+        data = path.read_bytes()
+        # Name and length first: no two different file sets can hash the same byte stream.
+        digest.update(f"\0{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+        digest.update(data)
     return digest.hexdigest()[:16]

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import git
 import pytest
@@ -49,6 +50,21 @@ def make_repo(tmp_path: Path, family: str, bare: bool = False) -> Path:
     target = tmp_path / f"{family}.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(target)], check=True)
     return target
+
+
+def under_ci() -> bool:
+    """True in CI (CI=true, as CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A tool a test needs is missing: skip on a developer machine, fail under CI.
+
+    .ci/run installs every such tool, so a skip there would hide a broken install step.
+    """
+    if under_ci():
+        pytest.fail(f"{reason}; CI=true, where nothing may be skipped: .ci/run must install it", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

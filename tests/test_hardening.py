@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -13,7 +14,9 @@ import sys
 import tarfile
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -261,33 +264,87 @@ def test_a_parse_with_a_deadline_gives_the_same_tree(data: bytes) -> None:
 # Ctrl-C
 
 
-def write_tree(root: Path, files: int) -> Path:
-    """A directory of `files` C files, each with one site, enough to keep a scan busy."""
-    for i in range(files):
+RUNS = 50
+PHASES = ("start-up", "search", "parsing", "writing")
+
+
+def write_tree(root: Path, files: int, noise: int) -> Path:
+    """A kernel tree: `files` C files with many sites (work for the parser, a large report),
+    and `noise` files without a tracked name (work for the text search)."""
+    (root / "Makefile").parent.mkdir(parents=True, exist_ok=True)
+    (root / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n")
+    noise_code = "".join(HELPER.format(i=n) for n in range(400)).encode()
+    for i in range(files + noise):
         folder = root / "kernel" / f"d{i % 10}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"f{i}.c").write_bytes(generated_c(300, flag_every=300))
+        code = generated_c(30, flag_every=2) if i < files else noise_code
+        (folder / f"f{i}.c").write_bytes(code)
     return root
 
 
-def interrupt_scan(tree: Path, out: Path, cache_home: Path, delay: float) -> int:
-    """Run a scan, press Ctrl-C `delay` seconds after it opened its cache; return its exit code."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+def takes_signals(pid: int) -> bool:
+    """True once siganalyze's entrypoint has taken over Ctrl-C (it then catches SIGTERM too).
+
+    The interpreter's own start-up before that line (about 20 ms) is no code of ours: a
+    Ctrl-C there kills python by the default action, nothing opened, nothing written.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
+def has_workers(pid: int) -> bool:
+    """True while the process has a python child: a parsing worker, or the text search's grep
+    between fork and exec (callers look twice)."""
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in children.read_text().split():
+                with contextlib.suppress(OSError):
+                    if Path(f"/proc/{child}/comm").read_text().startswith("python"):
+                        return True
+    return False
+
+
+@dataclass
+class Run:
+    """One run of `siganalyze scan`, maybe interrupted."""
+
+    code: int
+    phase: str  # what it was doing when the signal was sent, or "finished"
+    elapsed: float  # from taking over Ctrl-C to the end
+    stderr: str
+
+
+def run_scan(tree: Path, out: Path, cache_home: Path, delay: float | None) -> Run:
+    """Scan `tree`; press Ctrl-C (to the whole process group, as a terminal does) `delay`
+    seconds after siganalyze has taken over Ctrl-C, noting which phase that moment fell in."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "NO_PROGRESS": "1"}
     env.pop("SIGANALYZE_NO_CACHE", None)
     command = [sys.executable, "-m", "analyzer", "scan", str(tree), "--format", "json", "-o", str(out)]
-    # A session of its own: Ctrl-C reaches the whole process group, worker processes included.
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.PIPE)
     database = cache_home / "siganalyze" / "results.sqlite"
-    started = time.monotonic()
-    while not database.exists() and process.poll() is None and time.monotonic() - started < 20:
-        time.sleep(0.01)
-    time.sleep(delay)
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode in (0, 130), stderr.decode()
-    assert process_group_ends(process.pid)
-    return process.returncode
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.PIPE)
+    while not takes_signals(process.pid) and process.poll() is None:
+        time.sleep(0.001)
+    origin = time.monotonic()
+    phase, parsed, before = "finished", False, False
+    while process.poll() is None:
+        now = has_workers(process.pid)
+        workers, before = now and before, now  # seen twice, 2 ms apart: no fork about to exec grep
+        parsed = parsed or workers
+        if delay is not None and time.monotonic() - origin >= delay:
+            started = database.exists()  # the cache is opened right before the search
+            phase = "start-up" if not started else "parsing" if workers else "writing" if parsed else "search"
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
+            break
+        time.sleep(0.002)
+    _, stderr = process.communicate(timeout=60)
+    elapsed = time.monotonic() - origin
+    assert process_group_ends(process.pid)  # no worker left behind
+    return Run(process.returncode, phase if process.returncode else "finished", elapsed, stderr.decode())
 
 
 def process_group_ends(pgid: int) -> bool:
@@ -301,27 +358,58 @@ def process_group_ends(pgid: int) -> bool:
     return False
 
 
-def test_ctrl_c_leaves_no_output_file_and_a_sound_cache(tmp_path: Path) -> None:
-    tree = write_tree(tmp_path / "tree", files=200)
-    interrupted = 0
-    # Later and later: at the start of the scan, while parsing, while storing results.
-    for attempt, delay in enumerate((0.0, 0.3, 1.0)):
-        out_dir, cache_home = tmp_path / f"out{attempt}", tmp_path / f"cache{attempt}"
+def check_cache(cache_home: Path) -> None:
+    """The cache, if the run got to create it, passes SQLite's integrity check and opens as is."""
+    database = cache_home / "siganalyze" / "results.sqlite"
+    if not database.exists():
+        return
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    cache = ResultCache(database)  # would move a file it cannot read aside
+    assert cache.get("file", "no such key") is None
+    cache.close()
+    assert [p.name for p in database.parent.iterdir() if "corrupt" in p.name] == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc to time the signal (Linux)")
+def test_ctrl_c_at_any_moment_exits_130_with_no_output_file_and_a_sound_cache(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "tree", files=60, noise=1500)  # 59 MB, 60 files to parse
+    # Uninterrupted runs first: their length spreads the Ctrl-Cs over start-up (imports,
+    # arguments), the text search, parsing in worker processes, and the report's assembly,
+    # validation and writing. The machine's load varies: every run that finishes before its
+    # Ctrl-C shortens the length the next moments are drawn from.
+    baselines = [run_scan(tree, tmp_path / "baseline.json", tmp_path / f"baseline{i}", None) for i in range(2)]
+    assert [run.code for run in baselines] == [0, 0], baselines
+    json_report.validate(json.loads((tmp_path / "baseline.json").read_text()), "uninterrupted run")
+    length = min(run.elapsed for run in baselines)
+    rng = random.Random(20240509)
+    slices = [(i + rng.random()) / RUNS for i in range(RUNS)]  # one moment in each 1/50 of a run
+    rng.shuffle(slices)
+    runs, delays = [], []
+    for i, part in enumerate(slices):
+        out_dir, cache_home = tmp_path / f"out{i}", tmp_path / f"cache{i}"
         out_dir.mkdir()
-        if interrupt_scan(tree, out_dir / "out.json", cache_home, delay) == 0:  # finished first
-            json_report.validate(json.loads((out_dir / "out.json").read_text()), "finished run")
-            continue
-        interrupted += 1
-        assert list(out_dir.iterdir()) == []  # neither out.json nor its temp file
-        database = cache_home / "siganalyze" / "results.sqlite"
-        if database.exists():
-            with sqlite3.connect(database) as db:
-                assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            cache = ResultCache(database)  # would move a file it cannot read aside
-            assert cache.get("file", "no such key") is None
-            cache.close()
-            assert sorted(p.name for p in database.parent.iterdir() if "corrupt" in p.name) == []
-    assert interrupted
+        delay = part * length
+        run = run_scan(tree, out_dir / "out.json", cache_home, delay)
+        where = f"run {i}, Ctrl-C after {delay:.3f} s in {run.phase}: exit {run.code}\n{run.stderr}"
+        assert run.code in (0, 130), where  # never killed by the signal (-2), never an internal error
+        if run.code == 130:
+            assert list(out_dir.iterdir()) == [], where  # neither out.json nor its temp file
+            assert run.stderr.strip().splitlines()[-1] == "siganalyze: interrupted", where
+            assert "Traceback" not in run.stderr, where
+        else:  # it had finished, or was putting its output in place: the whole report, no temp file
+            assert [p.name for p in out_dir.iterdir()] == ["out.json"], where
+            assert (out_dir / "out.json").read_bytes() == (tmp_path / "baseline.json").read_bytes(), where
+            length = min(length, run.elapsed)
+        check_cache(cache_home)
+        runs.append(run)
+        delays.append(delay)
+    counts = Counter(run.phase for run in runs)
+    slowest = max((run.elapsed - delay for run, delay in zip(runs, delays, strict=True) if run.code), default=0.0)
+    print(f"Ctrl-C landed in: {dict(counts)}; slowest exit after the signal: {slowest:.2f} s")
+    assert counts["finished"] <= RUNS // 3, counts  # most runs were really interrupted
+    for phase in PHASES:
+        assert counts[phase] >= 2, counts  # every phase was hit, more than once
 
 
 # Tarballs: .tar.zst, hostile members, bombs

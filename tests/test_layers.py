@@ -12,7 +12,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 
 # Lower layers never import higher ones; a module may import its own layer (no cycle, below).
 LAYERS: list[tuple[str, ...]] = [
-    ("analyzer.vocab", "analyzer.errors", "analyzer.model", "analyzer.resources", "analyzer.progress"),
+    (
+        "analyzer.vocab",
+        "analyzer.errors",
+        "analyzer.model",
+        "analyzer.resources",
+        "analyzer.progress",
+        "analyzer.interrupts",
+    ),
     ("analyzer.codec", "analyzer.words"),
     ("analyzer.sources",),
     ("analyzer.preprocess", "analyzer.parse", "analyzer.queries", "analyzer.syntax"),

@@ -231,3 +231,46 @@ def test_progress_is_shown_on_a_terminal_only() -> None:
         progress("parsing files 1/2")
         progress.done()
     assert shown.getvalue() == "\r\x1b[Kparsing files 1/2\r\x1b[K" and hidden.getvalue() == ""
+
+
+def test_each_subcommand_offers_exactly_what_it_reads(capsys) -> None:  # type: ignore[no-untyped-def]
+    helps = {}
+    for command in ("scan", "diff", "history", "fetch"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps[command] = capsys.readouterr().out
+    fetch_options = helps["fetch"].split("examples:")[0]
+    for option in ("--format", "--track", "--strict", "--source-url", "-o FILE", "--repo"):
+        assert option not in fetch_options, option
+    options = {command: text.split("examples:")[0] for command, text in helps.items()}
+    assert "sarif" in options["diff"] and "sarif" not in options["scan"] and "sarif" not in options["history"]
+    assert "--quiet" in options["diff"] and "--quiet" not in options["scan"]
+    for text in helps.values():
+        assert "1 the logic changed" in text and "130 interrupted" in text
+    assert "siganalyze history v2.6.26..v2.6.35" not in helps["scan"]  # each its own examples
+
+
+def test_output_into_a_missing_directory_fails_before_any_work(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as stop:
+        main(["history", "v-r1..v-r3", "-o", str(tmp_path / "missing" / "out.txt")])
+    assert stop.value.code == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_quiet_diff_prints_nothing_and_sets_the_status(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    same = main(["diff", "v-r2", "v-r2", "--repo", str(kernel_repo), "--quiet"])
+    changed = main(["diff", "v-r2", "v-r3", "--repo", str(kernel_repo), "--quiet"])
+    out, err = capsys.readouterr()
+    assert (same, changed, out, err) == (0, 1, "", "")
+
+
+def test_a_diff_lists_changes_and_counts_what_did_not_change(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "diff", "v-r2", "v-r2", "--repo", str(kernel_repo), "--fail-on-change")
+    # fixtures/kernel/r2: SIGNAL_UNKILLABLE in code at kernel/signal.c:29, 151, 224, 286, 346,
+    # kernel/fork.c:27, 66, init/main.c:53, include/linux/sched.h:35, 38 (signal.c:275 is in
+    # #if 0, the others are comments and a string): 10 sites, all unchanged, none listed.
+    flag = out.split("\nSIGNAL_UNKILLABLE:")[1].split("\nis_global_init:")[0]
+    assert code == 0 and "  10 unchanged sites not listed (--all lists them)" in flag
+    assert "  unchanged " not in flag
+    code, out, _ = run(capsys, "diff", "v-r2", "v-r2", "--repo", str(kernel_repo), "--all")
+    flag = out.split("\nSIGNAL_UNKILLABLE:")[1].split("\nis_global_init:")[0]
+    assert code == 0 and flag.count("  unchanged ") == 10

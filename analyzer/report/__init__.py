@@ -19,8 +19,9 @@ def render(
     color: bool = False,
     source_lines: SourceLines | None = None,
     source_url: str | None = None,
+    show_all: bool = False,
 ) -> str:
-    """Render a report, diff or timeline in `fmt` as one string."""
+    """Render a report, diff or timeline in `fmt` as one string (`show_all`: a text diff lists unchanged sites)."""
     if fmt == "html":
         from analyzer.report.html import render_html
 
@@ -45,4 +46,4 @@ def render(
 
     if isinstance(obj, Timeline):
         return text.render_timeline(obj, color)
-    return text.render_diff(obj, color) if isinstance(obj, ReportDiff) else text.render_report(obj, color)
+    return text.render_diff(obj, color, show_all) if isinstance(obj, ReportDiff) else text.render_report(obj, color)

@@ -119,8 +119,12 @@ def _status_counts(changes: Sequence[Change]) -> str:
     return ", ".join(f"{sum(1 for c in changes if c.status is s)} {s.value}" for s in Status)
 
 
-def render_diff(result: ReportDiff, color: bool = False) -> str:
-    """What changed: records about each tracked name by group, then each other family."""
+def render_diff(result: ReportDiff, color: bool = False, show_all: bool = False) -> str:
+    """What changed: records about each tracked name by group, then each other family.
+
+    Unchanged records about a tracked name are counted, not listed, unless `show_all`: a
+    reviewer wants the changes.
+    """
     style = _Style(color)
     lines = [style(f"{describe_source(result.old)}  ->  {describe_source(result.new)}", "1")]
     about_names = [f for f in families.shown() if f.subject is not None]
@@ -131,16 +135,22 @@ def render_diff(result: ReportDiff, color: bool = False) -> str:
             rows = [c for c in result.of(family.name) if subject(c.latest) == ident]
             old_n, new_n = sum(1 for c in rows if c.old), sum(1 for c in rows if c.new)
             lines += ["", style(ident, "1") + f": {counted(old_n, family.noun)} -> {counted(new_n, family.noun)}"]
-            if ident in result.absent_in_old:
+            absent_old, absent_new = ident in result.absent_in_old, ident in result.absent_in_new
+            if absent_old and absent_new:
+                lines.append(f"  absent in both ({result.old.label}, {result.new.label}): no occurrence at all")
+            elif absent_old:
                 lines.append(f"  absent in OLD ({result.old.label}): no occurrence at all; every site below is new")
-            if ident in result.absent_in_new:
+            elif absent_new:
                 lines.append(f"  absent in NEW ({result.new.label}): no occurrence at all; every site below is gone")
             lines.append(f"  {_status_counts(rows)}")
-            by_record = {id(c.latest): c for c in rows}
-            for label, members in family.groups([c.latest for c in rows]):
+            listed = [c for c in rows if show_all or c.status is not Status.UNCHANGED]
+            by_record = {id(c.latest): c for c in listed}
+            for label, members in family.groups([c.latest for c in listed]):
                 lines += ["", style(label, "1")] if label else [""]
                 for record in members:
                     lines += _change_lines(family, by_record[id(record)], style)
+            if hidden := len(rows) - len(listed):
+                lines += ["", f"  {counted(hidden, 'unchanged ' + family.noun)} not listed (--all lists them)"]
     for family in families.shown():
         rows = list(result.of(family.name))
         if family.subject is None and rows:

@@ -213,9 +213,16 @@ def _scan(args: argparse.Namespace, sources: Sequence[Source], stats: RunStats |
 
     progress = Progress()
     try:
-        return scan_many(sources, extra=args.track, project=args.project, stats=stats, progress=progress)
+        reports = scan_many(sources, extra=args.track, project=args.project, stats=stats, progress=progress)
     finally:
         progress.done()
+    for ident in args.track:
+        if reports and not any(report.occurrence_count(ident) for report in reports):
+            print(
+                f"siganalyze: warning: --track {ident}: no occurrence in any tree of this run; misspelled?",
+                file=sys.stderr,
+            )
+    return reports
 
 
 def run_history(args: argparse.Namespace) -> int:

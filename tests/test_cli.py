@@ -274,3 +274,9 @@ def test_a_diff_lists_changes_and_counts_what_did_not_change(kernel_repo: Path, 
     code, out, _ = run(capsys, "diff", "v-r2", "v-r2", "--repo", str(kernel_repo), "--all")
     flag = out.split("\nSIGNAL_UNKILLABLE:")[1].split("\nis_global_init:")[0]
     assert code == 0 and flag.count("  unchanged ") == 10
+
+
+def test_a_misspelled_track_name_is_a_warning(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "scan", "v-r2", "--repo", str(kernel_repo), "--track", "SIGNAL_UNKILABLE")
+    assert code == 0
+    assert "siganalyze: warning: --track SIGNAL_UNKILABLE: no occurrence in any tree of this run; misspelled?" in err

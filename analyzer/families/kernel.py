@@ -179,7 +179,12 @@ SITES = Family(
     },
     change_columns=(
         {"identifier": lambda s: s.ident, "kind": lambda s: s.kind},
-        {"function": lambda s: s.function, "location": lambda s: s.location, "statement": lambda s: s.normalized},
+        {
+            "function": lambda s: s.function,
+            "location": lambda s: s.location,
+            "statement": lambda s: s.normalized,
+            "guards": lambda s: s.guards,
+        },
     ),
     code=True,
 )

@@ -209,7 +209,8 @@ def _diff_summary(result: ReportDiff) -> tuple[SummaryRow, ...]:
                 for label in family.group_labels
                 if any(_group_label(family, c.latest) == label for c in changes)
             ]
-            rows.append(_summary_row(family.report_key, f"all {family.noun}s", [c.status for c in changes], True))
+            if changes:  # a tree with no site (an init's) has no all-sites row of zeros
+                rows.append(_summary_row(family.report_key, f"all {family.noun}s", [c.status for c in changes], True))
         elif changes:
             rows.append(_summary_row(family.name, family.title, [c.status for c in changes]))
     return tuple(rows)

@@ -93,6 +93,7 @@ class ForceAssignment:
     text: str  # the statement as written
     guards: tuple[Guard, ...] = ()
     preproc: tuple[str, ...] = ()
+    feeds: str | None = None  # its role: `callee#position` of the call the variable is passed to
 
 
 @dataclass(frozen=True, slots=True)

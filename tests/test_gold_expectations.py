@@ -417,11 +417,12 @@ FACT_ROWS = Counter(
         ("mask", "unchanged", ""),
         ("mask", "unchanged", ""),
         ("mask", "changed", "signals"),  # COREDUMP gains SIGSYS
-        ("force", "added", ""),  # send_signal_locked's bool force: lines 191, 196, 198
-        ("force", "added", ""),
-        ("force", "added", ""),
-        ("force", "removed", ""),  # send_signal's from_ancestor_ns: lines 179, 183
-        ("force", "removed", ""),
+        # send_signal's from_ancestor_ns (r2 lines 179, 183) and send_signal_locked's force (r3
+        # lines 191, 196) play one role: the third argument of prepare_signal. Paired by it:
+        # `= 0` with `= false`, the ancestor-namespace test with the one under SEND_SIG_NOINFO.
+        ("force", "changed", "variable, function, value"),
+        ("force", "changed", "variable, function, value, guards, preproc"),
+        ("force", "added", ""),  # line 198: force = true for SEND_SIG_PRIV, a case r2 did not have
         ("kill_path", "changed", "hops"),  # do_send_sig_info added, send_signal -> send_signal_locked
         ("kill_path", "changed", "hops"),
     ]
@@ -664,19 +665,22 @@ def test_diff_md_title_names_both_releases(rendered: dict[str, str]) -> None:
 def test_diff_fact_rows(rendered: dict[str, str], fmt: str) -> None:
     rows = parsed(rendered, "diff-v-r2-v-r3", fmt)["fact_changes"]
     assert Counter(project(rows, ("family", "status", "differences"))) == FACT_ROWS
-    added = [r["new"] for r in rows if r["family"] == "force" and r["status"] == "added"]
-    assert all("variable: force;" in a and "function: send_signal_locked;" in a for a in added)
-    assert sorted(a.split("location: ")[1].split(";")[0] for a in added) == [
-        "kernel/signal.c:191",  # bool force = false;
-        "kernel/signal.c:196",  # if (info == SEND_SIG_NOINFO)
-        "kernel/signal.c:198",  # else if (info == SEND_SIG_PRIV)
+    force = [r for r in rows if r["family"] == "force"]
+    where = [
+        (
+            r["status"],
+            r["old"].split("location: ")[1].split(";")[0] if r["old"] else "",
+            r["new"].split("location: ")[1].split(";")[0],
+        )
+        for r in force
     ]
-    removed = [r["old"] for r in rows if r["family"] == "force" and r["status"] == "removed"]
-    assert all("variable: from_ancestor_ns;" in a and "function: send_signal;" in a for a in removed)
-    assert sorted(a.split("location: ")[1].split(";")[0] for a in removed) == [
-        "kernel/signal.c:179",
-        "kernel/signal.c:183",
+    assert sorted(where) == [
+        ("added", "", "kernel/signal.c:198"),  # else if (info == SEND_SIG_PRIV) force = true;
+        ("changed", "kernel/signal.c:179", "kernel/signal.c:191"),  # = 0 -> bool force = false;
+        ("changed", "kernel/signal.c:183", "kernel/signal.c:196"),  # the ancestor-namespace test
     ]
+    assert all("variable: force;" in r["new"] and "function: send_signal_locked;" in r["new"] for r in force)
+    assert all("variable: from_ancestor_ns;" in r["old"] for r in force if r["old"])
     (coredump,) = [r for r in rows if r["family"] == "mask" and r["status"] == "changed"]
     assert "SIG_KERNEL_COREDUMP_MASK" in coredump["old"] and "SIGSYS" not in coredump["old"]
     assert "SIGBUS, SIGSYS, SIGXCPU" in coredump["new"]

@@ -21,7 +21,8 @@ def force_assignments(
         variable, value = match["variable"], match["value"]
         function = syntax.function_node(variable)
         name = variable.text.decode() if variable.text else ""
-        if function is None or not _passed_to_a_call(function, name):
+        feeds = _feeds(function, name) if function is not None else None
+        if function is None or feeds is None:
             continue  # a local that decides nothing about delivery
         anchor = match[anchor_of(match)]
         statement = syntax.statement_of(anchor) if anchor_of(match) == "assign.set" else anchor.parent or anchor
@@ -35,19 +36,21 @@ def force_assignments(
                 text=syntax.text_of(data, *span),
                 guards=syntax.guards_of(variable, data, layout.comments),
                 preproc=layout.conditions_at(variable.start_byte),
+                feeds=feeds,
             )
         )
     return found
 
 
-def _passed_to_a_call(function: Node, name: str) -> bool:
-    """True when `name` is an argument of some call in `function`."""
+def _feeds(function: Node, name: str) -> str | None:
+    """`callee#position` of the first call in `function` that takes `name` as an argument, else None."""
     stack = [function]
     while stack:
         node = stack.pop()
-        if node.type == "argument_list" and any(
-            child.type == "identifier" and child.text == name.encode() for child in node.named_children
-        ):
-            return True
-        stack.extend(node.named_children)
-    return False
+        if node.type == "argument_list":
+            for position, child in enumerate(node.named_children):
+                if child.type == "identifier" and child.text == name.encode():
+                    callee = node.parent.child_by_field_name("function") if node.parent is not None else None
+                    return f"{syntax.node_text(callee)}#{position}"
+        stack.extend(reversed(node.named_children))
+    return None

@@ -273,6 +273,28 @@ def _describe_force(force: ForceAssignment) -> list[str]:
     return lines
 
 
+def _role(force: ForceAssignment) -> str | None:
+    return force.feeds.rpartition("#")[2] if force.feeds else None
+
+
+def _alike(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and difflib.SequenceMatcher(None, a, b).ratio() >= 0.6
+
+
+def _same_role(_old: Sequence[ForceAssignment], _new: Sequence[ForceAssignment]) -> Pairing:
+    def allowed(a: ForceAssignment, b: ForceAssignment) -> bool:
+        callee = (a.feeds or "").rpartition("#")[0], (b.feeds or "").rpartition("#")[0]
+        return a.feeds is not None and _alike(*callee) and _alike(a.function, b.function)
+
+    return allowed
+
+
+def _force_likeness(a: ForceAssignment, b: ForceAssignment) -> float:
+    """What decides, compared as text: the value and the conditions it is assigned under."""
+    before, after = (f"{f.value} {guard_chain(f.guards)}" for f in (a, b))
+    return difflib.SequenceMatcher(None, before, after).ratio()
+
+
 def _release_force(release: Release) -> list[ForceAssignment]:
     entry = _entry_file(release)
     return list(release.files[entry].of("force")) if entry is not None else []
@@ -284,6 +306,7 @@ FORCE = Family(
     record=ForceAssignment,
     report_key="force",
     compared=lambda f: {
+        "variable": f.variable,
         "function": f.function,
         "value": f.value,
         "guards": f.guards,
@@ -294,7 +317,11 @@ FORCE = Family(
         Level(lambda f: (f.variable, f.function, f.value, f.guards)),
         Level(lambda f: (f.variable, f.value, f.guards), Status.MOVED),
         Level(lambda f: (f.variable, f.function, f.value), Status.CHANGED),
+        # The same role under another name (from_ancestor_ns in 2.6, force later): the same
+        # argument of a look-alike call in a look-alike function.
+        Level(_role, None, _same_role),
     ),
+    likeness=_force_likeness,
     describe=_describe_force,
     name_of=lambda f: f"{f.function}: {f.variable} = {f.value}",
     per_file=lambda facts: (

@@ -369,3 +369,25 @@ def test_hop_changes_name_added_removed_and_renamed_hops() -> None:
     ]
     assert hop_changes(old, old) == []
     assert hop_changes(path_of("sys_kill", "a", "t"), path_of("sys_kill", "t")) == ["removed a"]
+
+
+def test_a_range_label_in_a_dispatch_summary_is_no_change() -> None:
+    # systemd v247 -> v257: "default: SIGRTMIN+13..+16: m->objective = ..." became "..+17:":
+    # the branch took one more row, the rows it already had do the same.
+    from analyzer.diff import diff_records
+    from analyzer.families import family
+    from analyzer.model import Disposal, Disposition, Location
+
+    where = Location("src/core/manager.c", 590, 1)
+
+    def row(dispatch: str) -> Disposition:
+        return Disposition("SIGRTMIN+13", Disposal.BLOCKED, "f", where, "g", "signalfd", dispatch)
+
+    same = diff_records(
+        family("disposition"), [row("default: SIGRTMIN+13..+16: x()")], [row("default: SIGRTMIN+13..+17: x()")]
+    )
+    other = diff_records(
+        family("disposition"), [row("default: SIGRTMIN+13..+16: x()")], [row("default: SIGRTMIN+13..+16: y()")]
+    )
+    assert [c.status.value for c in same] == ["unchanged"]
+    assert [(c.status.value, c.differences) for c in other] == [("changed", ("dispatch",))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from analyzer.families.base import Family, Level
 from analyzer.model import Disposal, Disposition
 from analyzer.words import place
@@ -19,6 +21,15 @@ def _describe_disposition(row: Disposition) -> list[str]:
     return lines
 
 
+# "default: SIGRTMIN+0..+6: manager_start_target()": the range says which rows share the
+# branch, not what it does; a row's action is compared without it.
+_RANGE_LABEL = re.compile(r"^(default: )SIGRTMIN\+\d+\.\.\+\d+: ")
+
+
+def _action(dispatch: str | None) -> str | None:
+    return _RANGE_LABEL.sub(r"\1", dispatch) if dispatch else dispatch
+
+
 DISPOSITIONS = Family(
     name="disposition",
     title="PID 1 signal table",
@@ -27,7 +38,7 @@ DISPOSITIONS = Family(
     compared=lambda d: {
         "disposition": d.disposition,
         "handler": d.handler,
-        "dispatch": d.dispatch,
+        "dispatch": _action(d.dispatch),
         "function": d.function,
         "via": d.via,
         "path": d.location.path if d.location else None,

@@ -155,9 +155,9 @@ def render_diff(result: ReportDiff, color: bool = False, show_all: bool = False)
         rows = list(result.of(family.name))
         if family.subject is None and rows:
             lines += ["", style(family.title, "1") + f": {_status_counts(rows)}"]
-            for change in rows:
-                if change.status is not Status.UNCHANGED or family.list_unchanged:
-                    lines += _change_lines(family, change, style)
+            listed = [c for c in rows if c.status is not Status.UNCHANGED or family.list_unchanged]
+            for run in _runs(family, listed):
+                lines += _change_lines(family, run[0], style, also=run[1:])
     for side, names in (("OLD", result.untracked_in_old), ("NEW", result.untracked_in_new)):
         label = result.old.label if side == "OLD" else result.new.label
         for ident in names:
@@ -165,9 +165,29 @@ def render_diff(result: ReportDiff, color: bool = False, show_all: bool = False)
     return "\n".join(lines) + "\n"
 
 
-def _change_lines(family: Family, change: Change, style: _Style) -> list[str]:
-    """One diff row: status and head line, then the family's words for what differs."""
+def _runs(family: Family, changes: Sequence[Change]) -> list[list[Change]]:
+    """Consecutive changes whose words differ only in the record's name: said once."""
+    runs: list[list[Change]] = []
+    for change in changes:
+        words = (change.status, change_lines(family, change)[1:])
+        last = runs[-1][-1] if runs else None
+        if last is not None and (last.status, change_lines(family, last)[1:]) == words and words[1]:
+            runs[-1].append(change)
+        else:
+            runs.append([change])
+    return runs
+
+
+def _change_lines(family: Family, change: Change, style: _Style, also: Sequence[Change] = ()) -> list[str]:
+    """One diff row: status and head line, then the family's words for what differs.
+
+    `also` are further changes that read the same: their names join the first one's.
+    """
     (_, head), *body = change_lines(family, change)
+    if also:
+        names = [family.name_of(c.latest) for c in (change, *also)]
+        joined = ", ".join(names) if len(names) <= 8 else f"{', '.join(names[:3])} … {names[-1]} ({len(names)})"
+        head = head.replace(names[0], joined, 1)
     lines = [f"  {style(f'{change.status.value:<9}', _STATUS_COLOUR[change.status])} {head}"]
     for sign, text in body:
         lines.append(style(f"            {sign} {text}", _SIGN_COLOUR[sign]) if sign else f"            {text}")

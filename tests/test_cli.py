@@ -284,3 +284,22 @@ def test_a_misspelled_track_name_is_a_warning(kernel_repo: Path, capsys) -> None
     code, _, err = run(capsys, "scan", "v-r2", "--repo", str(kernel_repo), "--track", "SIGNAL_UNKILABLE")
     assert code == 0
     assert "siganalyze: warning: --track SIGNAL_UNKILABLE: no occurrence in any tree of this run; misspelled?" in err
+
+
+def test_an_unreachable_upstream_suggests_repo(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # outside any clone: the named tag would be fetched
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, err = run(capsys, "scan", "v6.1", "--remote", f"file://{tmp_path}/no-such-repo")
+    assert (code, out) == (2, "")
+    assert "siganalyze: hint: no network? name a local clone with --repo PATH" in err
+
+
+def test_a_long_list_in_pid1s_table_is_cut_in_doc_tables(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # eight other programs with a main() each: all left out of PID 1's scope
+    (tmp_path / "init.c").write_text("#include <signal.h>\nint main(void)\n{\n\tsignal(SIGPIPE, SIG_IGN);\n}\n")
+    for i in range(8):
+        (tmp_path / f"tool{i}.c").write_text("#include <signal.h>\nint main(void)\n{\n\tsignal(SIGINT, SIG_IGN);\n}\n")
+    code, out, _ = run(capsys, "scan", str(tmp_path), "--format", "md")
+    assert code == 0 and "tool0.c, tool1.c, tool2.c, tool3.c, tool4.c, tool5.c, and 2 more (see the JSON report)" in out
+    code, out, _ = run(capsys, "scan", str(tmp_path), "--format", "json")
+    assert len(json.loads(out)["init"]["excluded"]) == 8

@@ -41,6 +41,8 @@ _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@")
 _PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:]*):[^/@]*@")
 _URL_HINT = "use an https://, http://, git://, ssh:// or file:// URL, user@host:path or a local path"
 _COUNTER = re.compile(r"(remote: )?[A-Za-z ]+: +\d")  # "Receiving objects:  45% (2/5)", redrawn in place
+# With no network the upstream is out of reach: the tree may well be on disk already.
+_OFFLINE_HINT = "no network? name a local clone with --repo PATH, or scan a directory or a tarball"
 
 
 def cache_dir() -> Path:
@@ -189,7 +191,9 @@ def _refspecs(repo: Path, url: str, names: Sequence[str], say: Progress) -> list
         check=False,
     )
     if listed.returncode:
-        raise SourceError(f"cannot list the refs of {_public(url)}: {_reason(_lines(listed.stderr))}")
+        raise SourceError(
+            f"cannot list the refs of {_public(url)}: {_reason(_lines(listed.stderr))}", hint=_OFFLINE_HINT
+        )
     remote_refs = {line.partition("\t")[2] for line in listed.stdout.decode("utf-8", "surrogateescape").splitlines()}
     refspecs, absent = [], []
     for name in names:
@@ -225,7 +229,7 @@ def _fetch(repo: Path, url: str, refspecs: Sequence[str], say: Progress) -> None
             proc.kill()
             raise
     if proc.returncode:
-        raise SourceError(f"fetching from {_public(url)} failed: {_reason(list(tail))}")
+        raise SourceError(f"fetching from {_public(url)} failed: {_reason(list(tail))}", hint=_OFFLINE_HINT)
 
 
 def _git(repo: Path) -> list[str]:

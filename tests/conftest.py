@@ -12,6 +12,8 @@ from typing import NoReturn
 import git
 import pytest
 
+from analyzer import codec
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "siganalyze tests",
@@ -73,6 +75,15 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     cache = tmp_path_factory.mktemp("xdg-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     return cache
+
+
+@pytest.fixture(autouse=True)
+def fresh_codec_plans() -> None:
+    """The codec keeps one encoder and decoder per record type for the process; each test
+    builds its own, so no test depends on an earlier one (and mutation testing, which forks
+    every mutant from a process that ran the tests once, reaches the code that builds them)."""
+    codec._encoders.cache_clear()
+    codec._decoders.cache_clear()
 
 
 @pytest.fixture

@@ -95,6 +95,17 @@ def fact_changes(diff: ReportDiff, family: str) -> list[Row]:
     return [Row(c.status, c.old, c.new, c.differences) for c in diff.of(family)]
 
 
+def names_compared(diff: ReportDiff) -> dict[str, tuple[str, ...]]:
+    """Which tracked names a diff compared, which had no occurrence on one side, which one side only tracked."""
+    return {
+        "tracked": diff.tracked,
+        "absent_in_old": diff.absent_in_old,
+        "absent_in_new": diff.absent_in_new,
+        "untracked_in_old": diff.untracked_in_old,
+        "untracked_in_new": diff.untracked_in_new,
+    }
+
+
 def logic_changed(diff: ReportDiff) -> bool:
     """What `--fail-on-change` exits 1 on."""
     return diff.logic_changed

@@ -395,3 +395,138 @@ def test_helpers_expand_their_lists(tmp_path: Path) -> None:
     assert rows["SIGINT"].disposition == "default"
     assert rows["SIGUSR1"].disposition == "default"
     assert (rows["SIGHUP"].disposition, rows["SIGHUP"].via) == ("default", "reset_all")
+
+
+def test_a_mask_built_elsewhere_is_set_aside_and_a_null_mask_only_reads(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void block(const sigset_t *set) {
+                sigprocmask(SIG_BLOCK, set, NULL);
+        }
+        int main(void) {
+                sigset_t s, old;
+                sigemptyset(&s);
+                sigaddset(&s, SIGTERM);
+                sigprocmask(SIG_SETMASK, NULL, &old);
+                pthread_sigmask(SIG_BLOCK, 0, &old);
+                block(&s);
+                sigprocmask(SIG_BLOCK, &s, NULL);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert rows["SIGTERM"].disposition == "blocked"
+    assert (rows["SIGTERM"].function, rows["SIGTERM"].location.line) == ("main", 13)  # type: ignore[union-attr]
+    # block() gets its set from its caller: set aside, with why; a NULL or 0 set only reads the mask
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == ["init.c:4 block: mask set not built in block"]
+
+
+FILLED_AND_DISPATCHED = """\
+int main(void) {
+        sigset_t mask;
+        struct signalfd_siginfo si;
+        int fd;
+        %s
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        fd = signalfd(-1, &mask, SFD_CLOEXEC);
+        for (;;) {
+                read(fd, &si, sizeof si);
+                switch (si.ssi_signo - SIGRTMIN) {
+                case 5:
+                        halt();
+                        break;
+                }
+        }
+}
+"""
+
+
+def test_a_filled_mask_blocks_the_real_time_rows_a_dispatch_names(tmp_path: Path) -> None:
+    # the SIGRTMIN+5 row only exists once the switch is read, after the mask: still blocked
+    filled = table(tmp_path / "filled", FILLED_AND_DISPATCHED % "sigfillset(&mask);")
+    assert (filled["SIGRTMIN+5"].disposition, filled["SIGRTMIN+5"].via) == ("blocked", "sigprocmask+signalfd")
+    assert filled["SIGTERM"].disposition == "blocked"
+    # a mask of SIGTERM alone leaves the real-time row at its default
+    one = table(tmp_path / "one", FILLED_AND_DISPATCHED % "sigemptyset(&mask);\n        sigaddset(&mask, SIGTERM);")
+    assert one["SIGRTMIN+5"].disposition == "default"
+    assert one["SIGTERM"].disposition == "blocked"
+
+
+def test_a_restore_puts_back_only_the_saved_change(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void on_int(int sig) { (void) sig; }
+        static void on_term(int sig) { (void) sig; }
+        static void setup(void) {
+                struct sigaction sa = { .sa_handler = on_int }, term = { .sa_handler = on_term }, old;
+                sigaction(SIGTERM, &term, NULL);
+                sigaction(SIGINT, &sa, &old);
+                read_answer();
+                sigaction(SIGINT, &old, NULL);
+        }
+        int main(void) {
+                setup();
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGINT") == ("default", None)
+    assert state(rows, "SIGTERM") == ("handler", "on_term")  # same function, never saved: kept
+
+
+def test_sigaction_rows_say_how_and_what_was_not_resolved(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void on_usr(int sig) { (void) sig; }
+        int main(void) {
+                struct sigaction usr = { .sa_handler = on_usr }, none = { 0 }, old;
+                const struct sigaction *p = &usr;
+                sigaction(SIGUSR1, &usr, NULL);
+                sigaction(SIGWINCH, &none, NULL);
+                sigaction(SIGUSR2, p, NULL);
+                sigaction(SIGHUP, 0, &old);
+                sigaction(SIGPIPE, &sigaction_ignore, NULL);
+                for (;;) pause();
+        }
+        """,
+        {"shared/util.c": HEAD + "const struct sigaction sigaction_ignore = { .sa_handler = SIG_IGN };\n"},
+    )
+    assert (rows["SIGUSR1"].disposition, rows["SIGUSR1"].handler, rows["SIGUSR1"].via) == (
+        "handler",
+        "on_usr",
+        "sigaction",
+    )
+    assert (rows["SIGWINCH"].disposition, rows["SIGWINCH"].note) == (
+        "default",
+        "struct sigaction without a handler field (zero: SIG_DFL)",
+    )
+    # a pointer to a struct: the handler is not followed, and the row says so
+    assert (rows["SIGUSR2"].disposition, rows["SIGUSR2"].handler, rows["SIGUSR2"].note) == (
+        "handler",
+        None,
+        "struct sigaction not resolved: p",
+    )
+    assert state(rows, "SIGHUP") == ("default", None)  # a 0 action only reads the old one
+    assert state(rows, "SIGPIPE") == ("ignored", None)  # a struct defined in another file
+
+
+def test_handler_expressions_in_parentheses_and_not_a_name(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void on_usr(int sig) { (void) sig; }
+        static void (*handlers[2])(int) = { on_usr, on_usr };
+        int main(void) {
+                signal(SIGPIPE, (SIG_IGN));
+                signal(SIGUSR1, ( on_usr ));
+                signal(SIGUSR2, handlers[1]);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGPIPE") == ("ignored", None)
+    assert state(rows, "SIGUSR1") == ("handler", "on_usr")
+    assert state(rows, "SIGUSR2") == ("handler", None)  # installed, but no function name to show

@@ -3,6 +3,7 @@
 #   tests/mutation/run.sh            fresh run over TARGETS, then the score per module
 #   tests/mutation/run.sh --again    re-run only the mutants that were not killed last time
 #   tests/mutation/run.sh --score    the score of the last run, nothing run
+#   tests/mutation/run.sh --focus    fresh run over FOCUS only (a subset of TARGETS), then its score
 # Files mutated and the tests run: [tool.mutmut] in pyproject.toml. Functions run: TARGETS below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +14,19 @@ JOBS=${JOBS:-2}
 # Mutant name globs (module.x_function / module.xǁClassǁmethod). A whole module is "module.*".
 TARGETS=(
     "analyzer.diff.*"
-    "analyzer.factdiff.*"
+    "analyzer.families.base.*"
+    "analyzer.families.kernel.x__renamable*"
+    "analyzer.families.kernel.x__site_likeness*"
+    "analyzer.families.kernel.x__site_severity*"
+    "analyzer.families.kernel.x_hop_names*"
+    "analyzer.families.kernel.x_hop_changes*"
+    "analyzer.families.kernel.x__pair_renames*"
+    "analyzer.families.kernel.x__entry_file*"
+    "analyzer.families.kernel.x__release_calls*"
+    "analyzer.families.kernel.x__release_force*"
+    "analyzer.families.kernel.x__release_kill_paths*"
+    "analyzer.codec.*"
+    "analyzer.cache_codec.*"
     "analyzer.extract.kernel.x_analyze_file*"
     "analyzer.extract.kernel.x__account*"
     "analyzer.extract.kernel.x__kind_spans*"
@@ -24,6 +37,10 @@ TARGETS=(
     "analyzer.scan.x_scan_many*"
     "analyzer.scan.x__analyze*"
     "analyzer.scan.xǁ_Planǁ__init__*"
+    "analyzer.scan.x__family_names*"
+    "analyzer.scan.x__file_key*"
+    "analyzer.scan.x__assemble*"
+    "analyzer.scan.x__timed_out*"
     "analyzer.extract.init.decisions.*"
     "analyzer.extract.init.order.*"
     "analyzer.extract.init.rows.x_final_rows*"
@@ -38,6 +55,37 @@ TARGETS=(
     "analyzer.extract.signals.*"
 )
 
+# The focus: every decision of the issue's list of missed mutations, mapped to the family
+# layout, plus the codecs and the per-release assembly (run first when time is short).
+FOCUS=(
+    "analyzer.diff.*"
+    "analyzer.families.base.*"
+    "analyzer.families.kernel.x__renamable*"
+    "analyzer.families.kernel.x__site_likeness*"
+    "analyzer.families.kernel.x__site_severity*"
+    "analyzer.families.kernel.x_hop_names*"
+    "analyzer.families.kernel.x_hop_changes*"
+    "analyzer.families.kernel.x__pair_renames*"
+    "analyzer.families.kernel.x__entry_file*"
+    "analyzer.families.kernel.x__release_calls*"
+    "analyzer.families.kernel.x__release_force*"
+    "analyzer.families.kernel.x__release_kill_paths*"
+    "analyzer.codec.*"
+    "analyzer.cache_codec.*"
+    "analyzer.cache.x_cache_key*"
+    "analyzer.extract.kernel.x__kind_spans*"
+    "analyzer.extract.kernel.x__kind_at*"
+    "analyzer.extract.init.handlers.x_handler_action*"
+    "analyzer.extract.init.decisions.xǁ_Callsǁ_mask*"
+    "analyzer.extract.init.decisions.xǁ_Callsǁ_restore*"
+    "analyzer.extract.init.decisions.xǁ_Callsǁ_sigaction*"
+    "analyzer.scan.x__analyze*"
+    "analyzer.scan.x__assemble*"
+    "analyzer.scan.x__file_key*"
+    "analyzer.scan.x__family_names*"
+    "analyzer.scan.x__timed_out*"
+)
+
 case "${1:-}" in
 --score)
     exec "$PY" tests/mutation/score.py "${TARGETS[@]}"
@@ -49,12 +97,17 @@ case "${1:-}" in
         nice "$MUTMUT" run --max-children "$JOBS" "${names[@]}" >mutants.log 2>&1 || true
     fi
     ;;
+--focus)
+    rm -rf mutants
+    nice "$MUTMUT" run --max-children "$JOBS" "${FOCUS[@]}" >mutants.log 2>&1 || true
+    exec "$PY" tests/mutation/score.py "${FOCUS[@]}"
+    ;;
 "")
     rm -rf mutants
     nice "$MUTMUT" run --max-children "$JOBS" "${TARGETS[@]}" >mutants.log 2>&1 || true
     ;;
 *)
-    echo "usage: $0 [--again|--score]" >&2
+    echo "usage: $0 [--again|--score|--focus]" >&2
     exit 2
     ;;
 esac

@@ -2,7 +2,7 @@
 
 score.py GLOB...                 killed / survived / timeout / no tests / total per module
 score.py --not-killed GLOB...    names of the mutants not killed, one a line (for --again)
-score.py --survivors GLOB...     the same, with their diffs (mutmut show), for review
+score.py --survivors GLOB...     the mutants run and not killed, with their status and diff (mutmut show)
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     found = results(globs)
     if mode in ("--not-killed", "--survivors"):
         for name, status in sorted(found.items()):
-            if status != "killed":
+            if status != "killed" and not (mode == "--survivors" and status == "not run"):
                 print(name)
                 if mode == "--survivors":
                     show = subprocess.run([".venv/bin/mutmut", "show", name], capture_output=True, text=True)

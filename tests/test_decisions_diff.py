@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from analyzer import families
 from analyzer.cli import main
 from analyzer.diff import diff_reports
@@ -452,11 +450,6 @@ def test_the_kill_path_goes_through_headers_but_not_other_c_files(tmp_path: Path
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kill-path targets come from every file's tests of the flag, while the calls stop at the"
-    " entry file and headers: a static function of another .c file named like one on the path reads as a target",
-)
 def test_a_same_named_static_function_of_another_file_is_no_kill_path_target(tmp_path: Path) -> None:
     # fork.c's static send_signal tests the flag; the send_signal kill(2) calls is signal.c's own,
     # which only calls sig_task_ignored. The one kill path is to sig_task_ignored.

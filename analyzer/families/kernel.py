@@ -382,9 +382,18 @@ def _first_hop(path: KillPath) -> Location | None:
 
 
 def _release_kill_paths(release: Release) -> tuple[KillPath, ...]:
-    if _entry_file(release) is None:
+    entry = _entry_file(release)
+    if entry is None:
         return ()
-    return kill_paths(release.of("call"), [s for s in release.of("site") if s.ident == FLAG])
+    # A call from the entry file to a name it defines reaches its own function, never a
+    # same-named static one of another .c file: that one's tests are no target.
+    own = {hop.caller for hop in release.files[entry].of("call")}
+    tests = [
+        s
+        for s in release.of("site")
+        if s.ident == FLAG and (s.location.path == entry or not s.location.path.endswith(".c") or s.function not in own)
+    ]
+    return kill_paths(release.of("call"), tests)
 
 
 KILL_PATHS = Family(

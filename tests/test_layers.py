@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("analyzer.families",),
     ("analyzer.cache", "analyzer.cache_codec", "analyzer.scan", "analyzer.diff", "analyzer.history"),
     ("analyzer.report",),
-    ("analyzer.cli", "analyzer.__main__"),
+    ("analyzer.cli", "analyzer.__main__", "analyzer.arguments"),
 ]
 
 

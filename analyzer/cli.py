@@ -109,8 +109,19 @@ def make_parser() -> argparse.ArgumentParser:
     diff_cmd.set_defaults(run=run_diff)
 
     history_cmd = _command(commands, common, "history", "follow every site and fact across many releases")
-    history_cmd.add_argument("refs", metavar="REFS", nargs="*", help="a range A..B of tags, or refs")
-    history_cmd.add_argument("--tags", metavar="GLOB", help="every tag matching GLOB, e.g. 'v2.6.*'")
+    history_cmd.add_argument(
+        "refs",
+        metavar="REFS",
+        nargs="*",
+        help="A..B: the tags from A to B in version order (not git's A..B, see log); or refs, each one taken",
+    )
+    history_cmd.add_argument(
+        "--tags",
+        metavar="GLOB",
+        help="the tags matching GLOB, e.g. 'v2.6.*': without -rc tags (see --rc), and without a stable "
+        "point release whose final release is there too (v2.6.34.6 beside v2.6.34)",
+    )
+    history_cmd.add_argument("--rc", action="store_true", help="keep -rc tags in a range or --tags")
     history_cmd.set_defaults(run=run_history)
 
     fetch_cmd = _command(commands, common, "fetch", "fetch named tags into the cache repo (shallow, no work tree)")
@@ -168,13 +179,15 @@ def run_history(args: argparse.Namespace) -> int:
     if not args.refs and not args.tags:
         raise UsageError("name releases: a range A..B, several refs, or --tags GLOB")
     repo = open_repo(_repo(args, [r for r in args.refs if ".." not in r]) if args.repo is None else args.repo)
-    refs = resolve_refs(repo, args.refs, args.tags)
+    refs = resolve_refs(repo, args.refs, args.tags, args.rc)
     stats = RunStats()
     sources = [GitSource(repo, ref) for ref in refs]
     reports = _scan(args, sources, stats)
     print(
         f"siganalyze: {counted(len(refs), 'release')}; file results needed {stats.release_files}, "
-        f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}",
+        f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}; "
+        f"trees searched whole {stats.candidates.trees_grepped}, blobs read for candidates "
+        f"{stats.candidates.blobs_read} (of {stats.candidates.blobs_changed} changed files)",
         file=sys.stderr,
     )
     timeline = build_timeline(reports)

@@ -21,8 +21,32 @@ def test_range_keeps_release_tags_in_version_order(tmp_path: Path) -> None:
     for tag in ("v2.6.9", "v2.6.10", "v2.6.11", "v2.6.10-rc1", "v2.6.10.1", "v2.6.8", "v2.6.12"):
         repo.create_tag(tag)
     assert resolve_refs(repo, ["v2.6.9..v2.6.11"], None) == ["v2.6.9", "v2.6.10", "v2.6.11"]
-    assert resolve_refs(repo, [], "v2.6.1*") == ["v2.6.10-rc1", "v2.6.10", "v2.6.10.1", "v2.6.11", "v2.6.12"]
+    assert resolve_refs(repo, [], "v2.6.1*") == ["v2.6.10", "v2.6.11", "v2.6.12"]
+    assert resolve_refs(repo, [], "v2.6.1*", rc=True) == ["v2.6.10-rc1", "v2.6.10", "v2.6.11", "v2.6.12"]
     assert resolve_refs(repo, ["v2.6.10", "v2.6.9"], None) == ["v2.6.9", "v2.6.10"]
+    # named one by one, a point release and a release candidate are taken
+    assert resolve_refs(repo, ["v2.6.10.1", "v2.6.10-rc1", "v2.6.10"], None) == ["v2.6.10-rc1", "v2.6.10", "v2.6.10.1"]
+
+
+def test_selection_folds_point_releases_and_orders_versions(tmp_path: Path) -> None:
+    repo = git.Repo.init(tmp_path / "r")
+    repo.index.commit("x")
+    tags = ["v2.6.34", "v2.6.34.6", "v2.6.35-rc1", "v2.6.35", "v2.6.35.4", "v2.6.36-rc3", "v5.10.223", "v6.1.176"]
+    tags += ["v6.12.107", "v7.2.8", "v3.0-rc1", "v3.0", "v3.0.1"]
+    for tag in tags:
+        repo.create_tag(tag)
+    # v2.6.34.6 and v2.6.35.4 go (their finals are there); the 6.x/7.x point releases stay
+    assert resolve_refs(repo, [], "v*") == [
+        "v2.6.34", "v2.6.35", "v3.0", "v5.10.223", "v6.1.176", "v6.12.107", "v7.2.8",
+    ]  # fmt: skip
+    # a range is version order, not git ancestry; its ends are taken even when an -rc
+    assert resolve_refs(repo, ["v2.6.34..v2.6.36-rc3"], None) == ["v2.6.34", "v2.6.35", "v2.6.36-rc3"]
+    assert resolve_refs(repo, ["v2.6.34.6..v6.1.176"], None) == [
+        "v2.6.34.6", "v2.6.35", "v3.0", "v5.10.223", "v6.1.176",
+    ]  # fmt: skip
+    assert resolve_refs(repo, ["v2.6.34..v2.6.36-rc3"], None, rc=True) == [
+        "v2.6.34", "v2.6.35-rc1", "v2.6.35", "v2.6.36-rc3",
+    ]  # fmt: skip
 
 
 def test_timeline_follows_sites_through_renames(kernel_repo: Path) -> None:

@@ -30,7 +30,8 @@ examples:
   siganalyze scan ~/src/linux               a plain directory
   siganalyze diff old.json v6.1             a saved scan report against a ref
   siganalyze history v2.6.26..v2.6.35       every site and fact across ten releases
-  siganalyze history --tags 'v2.6.3*'       the same for the tags a glob matches
+  siganalyze history --tags 'v2.6.3*'       the same for the tags a glob matches (finals; --rc for -rc tags)
+  siganalyze log v2.6.25..v2.6.36-rc3       the commits that changed the logic (git's range A..B)
   siganalyze scan v6.1 --repo ~/linux.git --strict
   siganalyze scan v257 --repo ~/systemd       PID 1's signal table of a systemd release
   siganalyze diff v247 v257 --repo ~/systemd  how that table changed
@@ -124,6 +125,23 @@ def make_parser() -> argparse.ArgumentParser:
     history_cmd.add_argument("--rc", action="store_true", help="keep -rc tags in a range or --tags")
     history_cmd.set_defaults(run=run_history)
 
+    log_cmd = _command(commands, common, "log", "list the commits of a range that changed the analysed logic")
+    log_cmd.add_argument(
+        "range",
+        metavar="A..B",
+        help="git's revision range: the commits reachable from B and not from A (not history's version order)",
+    )
+    log_cmd.add_argument(
+        "--all",
+        action="store_true",
+        dest="show_all",
+        help="also list the commits that changed a file mentioning a tracked name but not the logic",
+    )
+    log_cmd.add_argument(
+        "--fail-on-change", action="store_true", help="exit 1 when a commit of the range changed the analysed logic"
+    )
+    log_cmd.set_defaults(run=run_log)
+
     fetch_cmd = _command(commands, common, "fetch", "fetch named tags into the cache repo (shallow, no work tree)")
     fetch_cmd.add_argument("refs", metavar="REF", nargs="+", help="tag (or branch) names")
     fetch_cmd.set_defaults(run=run_fetch)
@@ -192,6 +210,28 @@ def run_history(args: argparse.Namespace) -> int:
     )
     timeline = build_timeline(reports)
     return _emit(timeline, args, [w for r in reports for w in r.warnings], sources)
+
+
+def run_log(args: argparse.Namespace) -> int:
+    """log A..B: the commits of git's range that changed the analysed logic, each against its first parent."""
+    from analyzer.log import build_log
+    from analyzer.report.log import render_log
+    from analyzer.sources.git import open_repo
+
+    if args.format in ("html", "sarif"):
+        raise UsageError(f"log has no {args.format} output", hint="use text, json, md, rst or csv")
+    progress = Progress()
+    try:
+        log = build_log(open_repo(args.repo), args.range, args.track, args.project, args.show_all, progress=progress)
+    finally:
+        progress.done()
+    color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render_log(log, args.format, color=color, source_url=args.source_url)
+    if args.output is not None:
+        json_report.write_text(text, args.output)
+    else:
+        sys.stdout.write(text)
+    return ExitCode.CHANGED if args.fail_on_change and log.logic_changed else ExitCode.OK
 
 
 def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
@@ -289,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code; entrypoint() passes it to sys.exit."""
     parser = make_parser()
     args = parser.parse_args(argv)
-    values = [getattr(args, name, None) for name in ("spec", "old", "new")] + list(getattr(args, "refs", []))
+    values = [getattr(args, name, None) for name in ("spec", "old", "new", "range")] + list(getattr(args, "refs", []))
     for value in values:
         if value is not None and value.startswith("-"):  # never let a ref reach git as an option
             parser.error(f"{value!r} looks like an option, not a version")

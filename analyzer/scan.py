@@ -228,6 +228,23 @@ def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
     )
 
 
+def assemble(
+    source: Source,
+    project: Project,
+    idents: tuple[str, ...],
+    candidates: dict[str, str],
+    results: dict[str, FileResult],
+) -> Report:
+    """The report of a tree whose candidate files and their results (by `file_key`) are known."""
+    plan = _Plan(source, project, idents)
+    plan.candidates = candidates
+    return _assemble(plan, results)
+
+
+file_key = _file_key  # the result-cache key of one file's result
+run_jobs = _run_jobs  # analyze (path, blob, bytes, names) jobs over every core
+
+
 def _init_timeouts(init: InitTable | None) -> tuple[str, ...]:
     return init.scope.timed_out if init is not None else ()
 

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.scan",
         "analyzer.diff",
         "analyzer.history",
+        "analyzer.log",
     ),
     ("analyzer.report",),
     ("analyzer.cli", "analyzer.__main__"),

@@ -63,6 +63,13 @@ def render_table(obj: Report | ReportDiff | Timeline, fmt: str) -> str:
     return renderer(heading(obj), tables(obj))
 
 
+def render_tables(title: str, items: Sequence[Table], fmt: str) -> str:
+    """Render tables built elsewhere (the log's) in `fmt` ("md", "rst" or "csv")."""
+    if fmt not in _RENDERERS:
+        raise UsageError(f"unknown table format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")
+    return _RENDERERS[fmt](title, items)
+
+
 def heading(obj: Report | ReportDiff | Timeline) -> str:
     """The document title: which tree, or which two trees, the tables describe."""
     if isinstance(obj, Timeline):
@@ -268,6 +275,7 @@ __all__ = [
     "heading",
     "md_escape",
     "render_table",
+    "render_tables",
     "rst_cell",
     "rst_title",
     "tables",

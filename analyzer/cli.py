@@ -123,6 +123,12 @@ def make_parser() -> argparse.ArgumentParser:
         "point release whose final release is there too (v2.6.34.6 beside v2.6.34)",
     )
     history_cmd.add_argument("--rc", action="store_true", help="keep -rc tags in a range or --tags")
+    history_cmd.add_argument(
+        "--view",
+        choices=("changes", "grid"),
+        default="changes",
+        help="text output: each row with the releases where it changed and to what (default), or a grid",
+    )
     history_cmd.set_defaults(run=run_history)
 
     log_cmd = _command(commands, common, "log", "list the commits of a range that changed the analysed logic")
@@ -313,7 +319,14 @@ def _emit(
         from analyzer.sources.lines import source_lines_from
 
         lines = source_lines_from(sources)
-    text = render(obj, args.format, color=color, source_lines=lines, source_url=args.source_url)
+    text = render(
+        obj,
+        args.format,
+        color=color,
+        source_lines=lines,
+        source_url=args.source_url,
+        view=getattr(args, "view", "changes"),
+    )
     if args.output is not None:
         json_report.write_text(text, args.output)
     else:

@@ -11,9 +11,10 @@ from typing import Any
 import git
 
 from analyzer import families
-from analyzer.diff import diff_reports
+from analyzer.diff import diff_reports, differences
 from analyzer.errors import SourceError, UsageError
-from analyzer.model import Report, SourceInfo
+from analyzer.families import Change
+from analyzer.model import Report, SourceInfo, Status
 from analyzer.sources.git import version_key
 from analyzer.vocab import Cell
 
@@ -73,6 +74,38 @@ def build_timeline(reports: Sequence[Report]) -> Timeline:
     return Timeline(tuple(r.source for r in reports), tuple(sorted(rows, key=lambda row: _row_order(row, tracked))))
 
 
+@dataclass(frozen=True, slots=True)
+class RowEvent:
+    """What happened to a row in one release: added, changed, moved or removed, as a diff says it."""
+
+    release: int  # index into Timeline.releases
+    change: Change
+
+
+def row_events(row: TimelineRow) -> list[RowEvent]:
+    """A row's events in release order: each added, changed, moved or removed cell as a Change.
+
+    The first release shown adds nothing (its records are simply present); a row whose record
+    is gone in a release is removed there.
+    """
+    family = families.family(row.family)
+    events: list[RowEvent] = []
+    previous: Any = None
+    for i, (state, record) in enumerate(zip(row.cells, row.records, strict=True)):
+        if record is None:
+            if previous is not None:
+                events.append(RowEvent(i, Change(row.family, Status.REMOVED, previous, None)))
+            previous = None
+            continue
+        if state is Cell.ADDED:
+            events.append(RowEvent(i, Change(row.family, Status.ADDED, None, record)))
+        elif state in (Cell.CHANGED, Cell.MOVED) and previous is not None:
+            found = differences(family, previous, record)
+            events.append(RowEvent(i, Change(row.family, Status(state.value), previous, record, found)))
+        previous = record
+    return events
+
+
 def _latest(records: Sequence[Any]) -> Any:
     """A row's most recent record: what its label describes."""
     return next(r for r in reversed(records) if r is not None)
@@ -101,7 +134,12 @@ def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None, rc: 
         chosen = [t for t in tags if fnmatch.fnmatchcase(t, pattern)]
         if not chosen:
             raise SourceError(f"no tag matches {pattern!r} in {repo.git_dir}")
-        return select_releases(chosen, set(tags), rc)
+        selected = select_releases(chosen, set(tags), rc)
+        if not selected:
+            raise SourceError(
+                f"no release among the tags matching {pattern!r}", hint="-rc tags are left out unless --rc"
+            )
+        return selected
     if len(specs) == 1 and ".." in specs[0]:
         low, _, high = specs[0].partition("..")
         for end in (low, high):
@@ -119,9 +157,13 @@ def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None, rc: 
 
 def select_releases(tags: Sequence[str], known: set[str], rc: bool = False) -> list[str]:
     """Of `tags`, the releases a range or glob stands for, in version order (see resolve_refs)."""
-    chosen = {t for t in tags if rc or not is_release_candidate(t)}
+    # A version with another suffix than -rcN is no release (v2.6.11-tree, a tag of a bare tree).
+    chosen = {t for t in tags if not _NOT_RELEASE.fullmatch(t) and (rc or not is_release_candidate(t))}
     chosen = {t for t in chosen if final_release_of(t, known) not in chosen}
     return sorted(chosen, key=version_key)
+
+
+_NOT_RELEASE = re.compile(r"v?\d+(?:\.\d+)*-(?!rc\d+$).*")
 
 
 def is_release_candidate(tag: str) -> bool:

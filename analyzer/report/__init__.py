@@ -19,8 +19,9 @@ def render(
     color: bool = False,
     source_lines: SourceLines | None = None,
     source_url: str | None = None,
+    view: str = "changes",
 ) -> str:
-    """Render a report, diff or timeline in `fmt` as one string."""
+    """Render a report, diff or timeline in `fmt` as one string (a timeline's text: `view` changes or grid)."""
     if fmt == "html":
         from analyzer.report.html import render_html
 
@@ -44,5 +45,9 @@ def render(
     from analyzer.report import text
 
     if isinstance(obj, Timeline):
+        if view == "changes":
+            from analyzer.report.history_text import render_changes
+
+            return render_changes(obj, color)
         return text.render_timeline(obj, color)
     return text.render_diff(obj, color) if isinstance(obj, ReportDiff) else text.render_report(obj, color)

@@ -88,7 +88,9 @@ def find_candidates(
         stats.diffs += 1
         stats.blobs_changed += sum(1 for blob in changed.values() if blob is not None)
         steps.append((trees[base], trees[target], changed))
-    wanted = list(dict.fromkeys(blob for *_, changed in steps for blob in changed.values() if blob is not None))
+    # Versions of one file side by side: git's delta-base cache then serves each from the last.
+    path_of = {blob: path for *_, changed in steps for path, blob in changed.items() if blob is not None}
+    wanted = sorted(path_of, key=lambda blob: path_of[blob])
     blob_key = blob_keys(idents)
     keys = {blob: blob_key(blob) for blob in wanted}
     known = cache.get_many("blob-match", keys.values())
@@ -180,10 +182,11 @@ def _match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> lis
     words = _needles(idents)
     pattern = word_pattern(idents)
     proc = subprocess.Popen(
-        ["git", "--git-dir", git_dir, "cat-file", "--batch"],
+        ["git", "--git-dir", git_dir, "cat-file", "--batch", "--buffer"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        bufsize=1 << 20,
     )
     assert proc.stdin is not None and proc.stdout is not None
     writer = threading.Thread(target=_feed, args=(proc.stdin, blobs), daemon=True)

@@ -19,6 +19,7 @@ counted, the side's commits being listed themselves.
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import subprocess
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from typing import Any
 import git
 
 from analyzer import cache_codec, families
-from analyzer.cache import ResultCache, default_path
+from analyzer.cache import ResultCache, cache_key, default_path
 from analyzer.candidates import DeltaStats, blob_keys, find_candidates, match_blobs
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError, UsageError
@@ -159,8 +160,10 @@ def build_log(
     progress(f"finding the files that mention {len(idents)} names in the releases of {spec}")
     paths = _candidate_paths(repo, ends, in_range, idents, cache, stats)
     progress(f"listing the commits of {spec} that change {len(paths)} files")
-    commits = _raw_log(git_dir, first, last, paths)
-    blobs = list(dict.fromkeys(b for c in commits for _, old, new in c.changes for b in (old, new) if b is not None))
+    commits = _cached_raw_log(git_dir, first, last, paths, cache)
+    # versions of one file side by side: git's delta-base cache then serves each from the last
+    path_of = {b: path for c in commits for path, old, new in c.changes for b in (old, new) if b is not None}
+    blobs = sorted(path_of, key=lambda blob: path_of[blob])
     answer = _blob_answers(git_dir, blobs, idents, cache, stats)
     touched = [c for c in commits if any((old and answer[old]) or (new and answer[new]) for _, old, new in c.changes)]
     needed = list(dict.fromkeys(sha for c in touched for sha in (*c.parents, c.sha)))
@@ -287,6 +290,17 @@ def _raw_log(git_dir: str, low: str, high: str, paths: list[str]) -> list[_Commi
             new_blob = None if new == _ZERO or new_mode == _GITLINK else new
             changes.append((path, old_blob, new_blob))
         commits.append(_Commit(sha, tuple(parents.split()), date, author, subject, changes))
+    return commits
+
+
+def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[_Commit]:
+    """_raw_log, kept in the result cache: commit ids and paths fix its answer."""
+    key = cache_key("log-raw", low, high, *paths)
+    if (text := cache.get("log-raw", key)) is not None:
+        return [_Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
+    commits = _raw_log(git_dir, low, high, paths)
+    rows = [[c.sha, list(c.parents), c.date, c.author, c.subject, [list(x) for x in c.changes]] for c in commits]
+    cache.put("log-raw", key, json.dumps(rows))
     return commits
 
 

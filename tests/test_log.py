@@ -198,3 +198,15 @@ def test_code_lines_ignore_comments_and_blank_space() -> None:
     after = b'int  a;\n// a new comment\nchar *s = "/* not a comment */"; /* x\n y */\n'
     assert code_lines(before) == code_lines(after)
     assert code_lines(b'char *s = "/* a */";') != code_lines(b'char *s = "/* b */";')
+
+
+def test_a_second_log_reads_and_parses_nothing(history: tuple[HistoryRepo, dict[str, str]], tmp_path: Path) -> None:
+    from analyzer.cache import ResultCache
+
+    repo, _ = history
+    cache = ResultCache(tmp_path / "cache.sqlite")
+    cold = build_log(open_repo(str(repo.path)), "v1..v2", cache=cache)
+    warm = build_log(open_repo(str(repo.path)), "v1..v2", cache=cache)
+    assert [(e.commit, e.reason) for e in warm.entries] == [(e.commit, e.reason) for e in cold.entries]
+    # versions of kernel/signal.c (4), kernel/fork.c (3), kernel/exit.c (3), sched.h (1)
+    assert (cold.stats["parsed"], warm.stats["parsed"], warm.stats["blobs_read"]) == (11, 0, 0)

@@ -1,8 +1,8 @@
 """Results that never change for the same input, kept in SQLite under the user cache dir.
 
 Keys are content addresses (a git blob or tree id, a tarball's sha256) plus the analyzer
-fingerprint (tool version and every query file), so an entry is never stale: a changed
-query or a new release of siganalyze simply misses. Two runs may share the file (WAL,
+fingerprint (tool version, every query file and the analyzer's code), so an entry is never
+stale: a changed query, a code change or a new release of siganalyze simply misses. Two runs may share the file (WAL,
 one transaction per write); a file SQLite cannot read is moved aside and rebuilt.
 """
 

@@ -15,15 +15,16 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar
 
 from analyzer.cache import ResultCache, cache_key
 from analyzer.errors import SourceError
 from analyzer.sources import word_pattern
 from analyzer.sources.git import GitSource, run_grep
 
+T = TypeVar("T")
 _GITLINK = "160000"  # a submodule: git grep does not descend into it
 _PARALLEL_FROM = 2000  # fewer blobs than this are read faster in one process than in a pool
 _GREP_FROM = 40000  # more changed files than this, and most of the tree: grep the tree instead
@@ -99,10 +100,11 @@ def find_candidates(
     stats.blobs_cached += len(answer)
     stats.blobs_read += len(unknown)
     stats.trees_grepped += len(to_grep)
-    with ThreadPoolExecutor(max_workers=1) as grep_thread:  # git grep runs while the blobs are read
-        grepped = grep_thread.submit(run_grep, git_dir, to_grep, idents) if to_grep else None
-        hits = set(match_blobs(git_dir, unknown, idents))
-        searched = grepped.result() if grepped else {}
+    # git grep runs while the blobs are read
+    found_hits, grepped = match_blobs(
+        git_dir, unknown, idents, lambda: run_grep(git_dir, to_grep, idents) if to_grep else {}
+    )
+    hits, searched = set(found_hits), grepped or {}
     found |= {tree: dict(sorted(files.items())) for tree, files in searched.items()}
     fresh = {blob: blob in hits for blob in unknown}
     # A tree searched whole tells which of its blobs match (not which do not): keep those too.
@@ -163,16 +165,24 @@ def tree_changes(git_dir: str, old: str, new: str) -> dict[str, str | None]:
     return changes
 
 
-def match_blobs(git_dir: str, blobs: Sequence[str], idents: Sequence[str]) -> list[str]:
-    """The blobs that hold a whole-word hit of one of `idents`, read over every core."""
+def match_blobs(
+    git_dir: str, blobs: Sequence[str], idents: Sequence[str], meanwhile: Callable[[], T] | None = None
+) -> tuple[list[str], T | None]:
+    """The blobs that hold a whole-word hit of one of `idents`, read over every core.
+
+    `meanwhile` runs here while the workers read (started after them: no fork with a thread
+    running), and its result is returned beside the hits.
+    """
     workers = min(os.cpu_count() or 1, 1 + len(blobs) // _PARALLEL_FROM)
     if workers < 2:
-        return _match_chunk(git_dir, list(blobs), tuple(idents))
+        other = meanwhile() if meanwhile is not None else None
+        return _match_chunk(git_dir, list(blobs), tuple(idents)), other
     size = -(-len(blobs) // workers)
     chunks = [list(blobs[i : i + size]) for i in range(0, len(blobs), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = pool.map(_match_chunk, [git_dir] * len(chunks), chunks, [tuple(idents)] * len(chunks))
-        return [blob for part in parts for blob in part]
+        futures = [pool.submit(_match_chunk, git_dir, chunk, tuple(idents)) for chunk in chunks]
+        other = meanwhile() if meanwhile is not None else None
+        return [blob for future in futures for blob in future.result()], other
 
 
 def _match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> list[str]:

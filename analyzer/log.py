@@ -19,9 +19,13 @@ counted, the side's commits being listed themselves.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import itertools
 import json
+import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +39,7 @@ from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError, UsageError
 from analyzer.extract import detect_project
 from analyzer.families import Change
+from analyzer.history import is_release_candidate
 from analyzer.model import Project, Report, SourceInfo, SourceKind, Status
 from analyzer.progress import silent
 from analyzer.scan import assemble, file_key, run_jobs, tracked_for
@@ -157,10 +162,11 @@ def build_log(
     stats: dict[str, int] = {}
     first, last = str(ends[0].info.commit), str(ends[1].info.commit)
     in_range = _rev_list(git_dir, first, last)
+    names = _tags_in(git_dir, in_range)
     progress(f"finding the files that mention {len(idents)} names in the releases of {spec}")
-    paths = _candidate_paths(repo, ends, in_range, idents, cache, stats)
+    paths = _candidate_paths(repo, ends, names, idents, cache, stats)
     progress(f"listing the commits of {spec} that change {len(paths)} files")
-    commits = _cached_raw_log(git_dir, first, last, paths, cache)
+    commits = _cached_raw_log(git_dir, first, last, paths, cache, names)
     # versions of one file side by side: git's delta-base cache then serves each from the last
     path_of = {b: path for c in commits for path, old, new in c.changes for b in (old, new) if b is not None}
     blobs = sorted(path_of, key=lambda blob: path_of[blob])
@@ -180,10 +186,23 @@ def _rev_list(git_dir: str, low: str, high: str) -> set[str]:
     return set(out.split())
 
 
+def _tags_in(git_dir: str, in_range: set[str]) -> list[tuple[str, str]]:
+    """(tag, commit) of every tag on a commit of the range, in version order."""
+    tagged = _git(git_dir, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname:short)", "refs/tags")
+    found = []
+    for line in tagged.splitlines():
+        target, *rest = line.split()
+        name = rest[-1] if rest else ""
+        commit = rest[0] if len(rest) == 2 else target
+        if commit in in_range:
+            found.append((name, commit))
+    return sorted(found, key=lambda pair: version_key(pair[0]))
+
+
 def _candidate_paths(
     repo: git.Repo,
     ends: list[GitSource],
-    in_range: set[str],
+    names: list[tuple[str, str]],
     idents: tuple[str, ...],
     cache: ResultCache,
     stats: dict[str, int],
@@ -193,18 +212,7 @@ def _candidate_paths(
     Found like history's candidates (tree diffs, each blob searched once, cached), so a
     file created inside the range is found when a tag holds it.
     """
-    tagged = _git(
-        str(repo.git_dir), "for-each-ref", "--format=%(objectname) %(*objectname) %(refname:short)", "refs/tags"
-    )
-    inside = []
-    for line in tagged.splitlines():
-        target, *rest = line.split()
-        name = rest[-1] if rest else ""
-        commit = rest[0] if len(rest) == 2 else target
-        if commit in in_range:
-            inside.append(name)
-    names = sorted(set(inside), key=version_key)
-    sources = [ends[0], *(GitSource(repo, name) for name in names), ends[1]]
+    sources = [ends[0], *(GitSource(repo, name) for name, _ in names), ends[1]]
     delta = DeltaStats()
     find_candidates(sources, idents, cache, delta)
     stats["tags"], stats["tag_blobs_read"] = len(names), delta.blobs_read
@@ -261,20 +269,62 @@ def _range_ends(spec: str) -> tuple[str, str]:
     return low, high
 
 
-def _raw_log(git_dir: str, low: str, high: str, paths: list[str]) -> list[_Commit]:
+def _raw_log(git_dir: str, low: str, high: str, paths: list[str], names: list[tuple[str, str]]) -> list[_Commit]:
     """The commits of low..high that changed one of `paths`, parents first, with those changes.
 
     Each commit's changes are taken against its first parent (a merge's too); every commit
-    that changed a path is there, on any branch (--full-history).
+    that changed a path is there, on any branch (--full-history). The range is cut at
+    release tags that follow one another in ancestry (A..T1, T1..T2, ..., Tn..B partition
+    A..B), and the pieces are listed in parallel.
     """
     if not paths:
         return []
     fmt = _HEADER + _FIELD.join(("%H", "%P", "%aI", "%an", "%s"))
-    args = ["log", "--full-history", "--no-renames", "--no-abbrev", "--raw", "--diff-merges=first-parent"]
-    args += ["--topo-order", "--reverse", f"--format={fmt}", f"{low}..{high}", "--"]
-    out = _git(git_dir, *args, *(f":(literal){path}" for path in paths))
+    args = ["git", "--git-dir", git_dir, "log", "--full-history", "--no-renames", "--no-abbrev", "--raw"]
+    args += ["--diff-merges=first-parent", "--topo-order", "--reverse", f"--format={fmt}"]
+    pathspecs = [f":(literal){path}" for path in paths]
+    cuts = _cuts(git_dir, low, high, names)
+    with contextlib.ExitStack() as stack:
+        running = []
+        for start, end in itertools.pairwise(cuts):
+            out = stack.enter_context(tempfile.TemporaryFile())
+            err = stack.enter_context(tempfile.TemporaryFile())
+            proc = subprocess.Popen([*args, f"{start}..{end}", "--", *pathspecs], stdout=out, stderr=err)
+            running.append((proc, out, err))
+        texts = []
+        for proc, out, err in running:
+            if proc.wait() != 0:
+                err.seek(0)
+                message = err.read().decode("utf-8", "replace").strip().splitlines()
+                raise SourceError(f"git log failed: {message[-1] if message else proc.returncode}")
+            out.seek(0)
+            texts.append(out.read().decode("utf-8", "surrogateescape"))
+    return [commit for text in texts for commit in _parse_log(text)]
+
+
+def _cuts(git_dir: str, low: str, high: str, names: list[tuple[str, str]]) -> list[str]:
+    """low, then release tags each an ancestor of the next and of high, then high: one cut per core."""
+    workers = os.cpu_count() or 1
+    finals = [commit for name, commit in names if not is_release_candidate(name) and name.count(".") <= 2]
+    if workers < 2 or len(finals) < 2:
+        return [low, high]
+    wanted = [finals[len(finals) * i // workers] for i in range(1, workers)]
+    chain = [low]
+    for commit in wanted:
+        if commit != chain[-1] and _is_ancestor(git_dir, chain[-1], commit) and _is_ancestor(git_dir, commit, high):
+            chain.append(commit)
+    return [*chain, high]
+
+
+def _is_ancestor(git_dir: str, old: str, new: str) -> bool:
+    proc = subprocess.run(["git", "--git-dir", git_dir, "merge-base", "--is-ancestor", old, new], check=False)
+    return proc.returncode == 0
+
+
+def _parse_log(text: str) -> list[_Commit]:
+    """Commits from the output of _raw_log's git log."""
     commits: list[_Commit] = []
-    for chunk in out.split(_HEADER)[1:]:
+    for chunk in text.split(_HEADER)[1:]:
         head, _, raw = chunk.partition("\n")
         sha, parents, date, author, subject = head.split(_FIELD, 4)
         changes: list[tuple[str, str | None, str | None]] = []
@@ -293,12 +343,14 @@ def _raw_log(git_dir: str, low: str, high: str, paths: list[str]) -> list[_Commi
     return commits
 
 
-def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[_Commit]:
+def _cached_raw_log(
+    git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache, names: list[tuple[str, str]]
+) -> list[_Commit]:
     """_raw_log, kept in the result cache: commit ids and paths fix its answer."""
     key = cache_key("log-raw", low, high, *paths)
     if (text := cache.get("log-raw", key)) is not None:
         return [_Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
-    commits = _raw_log(git_dir, low, high, paths)
+    commits = _raw_log(git_dir, low, high, paths, names)
     rows = [[c.sha, list(c.parents), c.date, c.author, c.subject, [list(x) for x in c.changes]] for c in commits]
     cache.put("log-raw", key, json.dumps(rows))
     return commits
@@ -321,7 +373,7 @@ def _blob_answers(
     known = cache.get_many("blob-match", keys.values())
     answer = {blob: known[k] == "1" for blob, k in keys.items() if k in known}
     unknown = [blob for blob in blobs if blob not in answer]
-    hits = set(match_blobs(git_dir, unknown, idents))
+    hits = set(match_blobs(git_dir, unknown, idents)[0])
     cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
     stats[f"{prefix}blobs"], stats[f"{prefix}blobs_read"] = len(blobs), len(unknown)
     return answer | {blob: blob in hits for blob in unknown}
@@ -374,8 +426,8 @@ def _classify(
     diff = diff_reports(first, reports[commit.sha])
     entry = LogEntry(commit.sha, commit.parents, commit.date, commit.author, commit.subject, OTHER_CODE, diff)
     if len(commit.parents) > 1:
-        if not diff.logic_changed:
-            return replace(entry, reason=MERGED)
+        if not diff.logic_changed or any(candidates[p] == candidates[commit.sha] for p in commit.parents[1:]):
+            return replace(entry, reason=MERGED)  # the same files as another parent: nothing of its own
         own = _own_changes(diff, [diff_reports(reports[p], reports[commit.sha]) for p in commit.parents[1:]])
         if not own:
             return replace(entry, reason=MERGED)

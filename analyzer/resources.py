@@ -31,7 +31,7 @@ def reports_dir() -> Path:
 
 @functools.cache
 def fingerprint() -> str:
-    """A hash of every query file and the tool version: what analysis results depend on."""
+    """A hash of the tool version, every query file and the analyzer's code: what results depend on."""
     from analyzer import __version__
 
     digest = hashlib.sha256(__version__.encode())
@@ -39,4 +39,7 @@ def fingerprint() -> str:
         if path.is_file():
             digest.update(path.relative_to(queries_dir()).as_posix().encode())
             digest.update(path.read_bytes())
+    for path in sorted(_PACKAGE.rglob("*.py")):  # a code change may change any result
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -91,3 +91,20 @@ def test_tree_changes_names_new_blobs_and_deletions(releases: HistoryRepo) -> No
     assert set(changes) == {"kernel/fork.c", "fw/blob.bin"}
     assert changes["kernel/fork.c"] is None
     assert changes["fw/blob.bin"] == releases.git("rev-parse", "v1.2:fw/blob.bin")
+
+
+def test_the_fingerprint_covers_the_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import analyzer.resources as resources
+
+    package = tmp_path / "analyzer"
+    package.mkdir()
+    (package / "words.py").write_text("WORD = 1\n")
+    monkeypatch.setattr(resources, "_PACKAGE", package)
+    try:
+        resources.fingerprint.cache_clear()
+        before = resources.fingerprint()
+        (package / "words.py").write_text("WORD = 2\n")
+        resources.fingerprint.cache_clear()
+        assert resources.fingerprint() != before
+    finally:
+        resources.fingerprint.cache_clear()

@@ -102,6 +102,8 @@ def prefetch_candidates(sources: Sequence[GitSource], idents: Sequence[str]) -> 
 
 def run_grep(git_dir: str, treeishes: Sequence[str], idents: Sequence[str]) -> dict[str, dict[str, str]]:
     """Per tree-ish, each file with a whole-word hit of `idents` and its blob id: one `git grep`."""
+    if not treeishes:
+        return {}  # git grep without a tree-ish would search the work tree
     # No -I: a binary file that mentions an identifier must be accounted for, not skipped.
     args = ["git", "--git-dir", git_dir, "grep", "-l", "-w"]
     for ident in idents:

@@ -19,13 +19,9 @@ counted, the side's commits being listed themselves.
 from __future__ import annotations
 
 import codecs
-import contextlib
-import itertools
 import json
-import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,7 +35,6 @@ from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError, UsageError
 from analyzer.extract import detect_project
 from analyzer.families import Change
-from analyzer.history import is_release_candidate
 from analyzer.model import Project, Report, SourceInfo, SourceKind, Status
 from analyzer.progress import silent
 from analyzer.scan import assemble, file_key, run_jobs, tracked_for
@@ -166,7 +161,7 @@ def build_log(
     progress(f"finding the files that mention {len(idents)} names in the releases of {spec}")
     paths = _candidate_paths(repo, ends, names, idents, cache, stats)
     progress(f"listing the commits of {spec} that change {len(paths)} files")
-    commits = _cached_raw_log(git_dir, first, last, paths, cache, names)
+    commits = _cached_raw_log(git_dir, first, last, paths, cache)
     # versions of one file side by side: git's delta-base cache then serves each from the last
     path_of = {b: path for c in commits for path, old, new in c.changes for b in (old, new) if b is not None}
     blobs = sorted(path_of, key=lambda blob: path_of[blob])
@@ -269,56 +264,18 @@ def _range_ends(spec: str) -> tuple[str, str]:
     return low, high
 
 
-def _raw_log(git_dir: str, low: str, high: str, paths: list[str], names: list[tuple[str, str]]) -> list[_Commit]:
+def _raw_log(git_dir: str, low: str, high: str, paths: list[str]) -> list[_Commit]:
     """The commits of low..high that changed one of `paths`, parents first, with those changes.
 
     Each commit's changes are taken against its first parent (a merge's too); every commit
-    that changed a path is there, on any branch (--full-history). The range is cut at
-    release tags that follow one another in ancestry (A..T1, T1..T2, ..., Tn..B partition
-    A..B), and the pieces are listed in parallel.
+    that changed a path is there, on any branch (--full-history).
     """
     if not paths:
         return []
     fmt = _HEADER + _FIELD.join(("%H", "%P", "%aI", "%an", "%s"))
-    args = ["git", "--git-dir", git_dir, "log", "--full-history", "--no-renames", "--no-abbrev", "--raw"]
-    args += ["--diff-merges=first-parent", "--topo-order", "--reverse", f"--format={fmt}"]
-    pathspecs = [f":(literal){path}" for path in paths]
-    cuts = _cuts(git_dir, low, high, names)
-    with contextlib.ExitStack() as stack:
-        running = []
-        for start, end in itertools.pairwise(cuts):
-            out = stack.enter_context(tempfile.TemporaryFile())
-            err = stack.enter_context(tempfile.TemporaryFile())
-            proc = subprocess.Popen([*args, f"{start}..{end}", "--", *pathspecs], stdout=out, stderr=err)
-            running.append((proc, out, err))
-        texts = []
-        for proc, out, err in running:
-            if proc.wait() != 0:
-                err.seek(0)
-                message = err.read().decode("utf-8", "replace").strip().splitlines()
-                raise SourceError(f"git log failed: {message[-1] if message else proc.returncode}")
-            out.seek(0)
-            texts.append(out.read().decode("utf-8", "surrogateescape"))
-    return [commit for text in texts for commit in _parse_log(text)]
-
-
-def _cuts(git_dir: str, low: str, high: str, names: list[tuple[str, str]]) -> list[str]:
-    """low, then release tags each an ancestor of the next and of high, then high: one cut per core."""
-    workers = os.cpu_count() or 1
-    finals = [commit for name, commit in names if not is_release_candidate(name) and name.count(".") <= 2]
-    if workers < 2 or len(finals) < 2:
-        return [low, high]
-    wanted = [finals[len(finals) * i // workers] for i in range(1, workers)]
-    chain = [low]
-    for commit in wanted:
-        if commit != chain[-1] and _is_ancestor(git_dir, chain[-1], commit) and _is_ancestor(git_dir, commit, high):
-            chain.append(commit)
-    return [*chain, high]
-
-
-def _is_ancestor(git_dir: str, old: str, new: str) -> bool:
-    proc = subprocess.run(["git", "--git-dir", git_dir, "merge-base", "--is-ancestor", old, new], check=False)
-    return proc.returncode == 0
+    args = ["log", "--full-history", "--no-renames", "--no-abbrev", "--raw", "--diff-merges=first-parent"]
+    args += ["--topo-order", "--reverse", f"--format={fmt}", f"{low}..{high}", "--"]
+    return _parse_log(_git(git_dir, *args, *(f":(literal){path}" for path in paths)))
 
 
 def _parse_log(text: str) -> list[_Commit]:
@@ -343,14 +300,12 @@ def _parse_log(text: str) -> list[_Commit]:
     return commits
 
 
-def _cached_raw_log(
-    git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache, names: list[tuple[str, str]]
-) -> list[_Commit]:
+def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[_Commit]:
     """_raw_log, kept in the result cache: commit ids and paths fix its answer."""
     key = cache_key("log-raw", low, high, *paths)
     if (text := cache.get("log-raw", key)) is not None:
         return [_Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
-    commits = _raw_log(git_dir, low, high, paths, names)
+    commits = _raw_log(git_dir, low, high, paths)
     rows = [[c.sha, list(c.parents), c.date, c.author, c.subject, [list(x) for x in c.changes]] for c in commits]
     cache.put("log-raw", key, json.dumps(rows))
     return commits

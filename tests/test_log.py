@@ -210,24 +210,3 @@ def test_a_second_log_reads_and_parses_nothing(history: tuple[HistoryRepo, dict[
     assert [(e.commit, e.reason) for e in warm.entries] == [(e.commit, e.reason) for e in cold.entries]
     # versions of kernel/signal.c (4), kernel/fork.c (3), kernel/exit.c (3), sched.h (1)
     assert (cold.stats["parsed"], warm.stats["parsed"], warm.stats["blobs_read"]) == (11, 0, 0)
-
-
-def test_listing_in_pieces_cut_at_tags_is_the_whole_range(
-    history: tuple[HistoryRepo, dict[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from analyzer import log as log_module
-
-    repo, ids = history
-    git_dir = str(repo.path / ".git")
-    low, high = repo.git("rev-parse", "v1^{commit}"), repo.git("rev-parse", "v2^{commit}")
-    paths = ["include/linux/sched.h", "kernel/exit.c", "kernel/fork.c", "kernel/signal.c"]
-    whole = log_module._raw_log(git_dir, low, high, paths, [])
-    monkeypatch.setattr(log_module.os, "cpu_count", lambda: 2)
-    names = [("v1.1", ids["rename"]), ("v1.2", ids["main2"])]
-    assert log_module._cuts(git_dir, low, high, names) == [low, ids["main2"], high]
-    pieces = log_module._raw_log(git_dir, low, high, paths, names)
-    assert sorted((c.sha, tuple(c.changes)) for c in pieces) == sorted((c.sha, tuple(c.changes)) for c in whole)
-    seen: set[str] = set()
-    for commit in pieces:  # parents before children, across the pieces too
-        assert all(p in seen or p not in {c.sha for c in pieces} for p in commit.parents)
-        seen.add(commit.sha)

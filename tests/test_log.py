@@ -165,7 +165,8 @@ def test_log_command_formats_and_exit_codes(
         "12 commits in the range; 10 changed a file that mentions a tracked name; 5 changed the analysed logic" in out
     )
     assert f"{ids['guard'][:12]}  2021-01-05  Bo Brancher" in out
-    assert "  moved     " in out and ids["comment"][:12] not in out
+    assert "  moved     SIGNAL_UNKILLABLE test: sig_task_ignored -> sig_ignored_by_task  kernel/signal.c:" in out
+    assert "  added     SIGNAL_UNKILLABLE clear: reap  kernel/exit.c:" in out and ids["comment"][:12] not in out
     assert main([*args, "--all"]) == 0
     assert ids["comment"][:12] in capsys.readouterr().out
     assert main([*args, "--fail-on-change"]) == 1

@@ -113,6 +113,12 @@ def _changes(entry: LogEntry) -> list[Change]:
 def _change_lines(change: Change, style: Any) -> list[str]:
     family = families.family(change.family)
     (_, head), *body = change_lines(family, change)
+    record = change.latest
+    if family.subject is not None:  # which name, and what kind of record: `SIGNAL_UNKILLABLE set:`
+        kind = f" {family.group(record)[1]}" if family.group is not None else ""
+        head = f"{family.subject(record)}{kind}: {head}"
+    else:
+        head = f"{family.title}: {head}"
     lines = [f"  {style(f'{change.status.value:<9}', _STATUS_COLOUR[change.status])} {head}"]
     for sign, text in body:
         lines.append(style(f"            {sign} {text}", _SIGN_COLOUR[sign]) if sign else f"            {text}")

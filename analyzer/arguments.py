@@ -27,7 +27,10 @@ EXAMPLES = {
   siganalyze diff v247 v257 --repo ~/systemd  how PID 1's table changed""",
     "history": """\
   siganalyze history v2.6.26..v2.6.35       every site and fact across the releases between
-  siganalyze history --tags 'v2.6.3*'       the same for the tags a glob matches""",
+  siganalyze history --tags 'v2.6.3*'       the same for the tags a glob matches (finals; --rc for -rc tags)""",
+    "log": """\
+  siganalyze log v2.6.25..v2.6.36-rc3       the commits that changed the logic (git's range A..B)
+  siganalyze log v6.1..HEAD --fail-on-change  a gate over a branch's commits""",
     "fetch": """\
   siganalyze fetch v6.1 v6.6                only those tags, shallow, into the cache repo""",
 }
@@ -78,11 +81,46 @@ def make_parser() -> argparse.ArgumentParser:
         commands, "history", "follow every site and fact across many releases", [_source_options(), analysis]
     )
     history_cmd.add_argument(
-        "refs", metavar="REFS", nargs="*", help="A..B: the releases between A and B in version order; or refs"
+        "refs",
+        metavar="REFS",
+        nargs="*",
+        help="A..B: the tags from A to B in version order (not git's A..B, see log); or refs, each one taken",
     )
-    history_cmd.add_argument("--tags", metavar="GLOB", help="every tag matching GLOB, e.g. 'v2.6.*'")
+    history_cmd.add_argument(
+        "--tags",
+        metavar="GLOB",
+        help="the tags matching GLOB, e.g. 'v2.6.*': without -rc tags (see --rc), and without a stable "
+        "point release whose final release is there too (v2.6.34.6 beside v2.6.34)",
+    )
+    history_cmd.add_argument("--rc", action="store_true", help="keep -rc tags in a range or --tags")
+    history_cmd.add_argument(
+        "--view",
+        choices=("changes", "grid"),
+        default="changes",
+        help="text output: each row with the releases where it changed and to what (default), or a grid",
+    )
     _output_options(history_cmd, [f for f in formats if f != "sarif"])
     history_cmd.set_defaults(command="history")
+
+    log_cmd = _command(
+        commands, "log", "list the commits of a range that changed the analysed logic", [_source_options(), analysis]
+    )
+    log_cmd.add_argument(
+        "range",
+        metavar="A..B",
+        help="git's revision range: the commits reachable from B and not from A (not history's version order)",
+    )
+    _output_options(log_cmd, [f for f in formats if f not in ("sarif", "html")])
+    log_cmd.add_argument(
+        "--all",
+        action="store_true",
+        dest="show_all",
+        help="also list the commits that changed a file mentioning a tracked name but not the logic",
+    )
+    log_cmd.add_argument(
+        "--fail-on-change", action="store_true", help="exit 1 when a commit of the range changed the analysed logic"
+    )
+    log_cmd.set_defaults(command="log")
 
     fetch_cmd = _command(commands, "fetch", "fetch named tags into the cache repo (shallow, no work tree)", [])
     fetch_cmd.add_argument("refs", metavar="REF", nargs="+", help="tag (or branch) names")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,16 @@ def run_fetch(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _checked(progress: Callable[[str], None]) -> Callable[[str], None]:
+    """The progress callback, stopping the run at a signal whose KeyboardInterrupt got lost."""
+
+    def report(message: str) -> None:
+        interrupts.checkpoint()
+        progress(message)
+
+    return report
+
+
 def _scan(args: argparse.Namespace, sources: Sequence[Source], stats: RunStats | None = None) -> list[Report]:
     """scan_many with the command's options and a progress line on a terminal."""
     from analyzer.progress import Progress
@@ -37,7 +47,7 @@ def _scan(args: argparse.Namespace, sources: Sequence[Source], stats: RunStats |
 
     progress = Progress()
     try:
-        reports = scan_many(sources, extra=args.track, project=args.project, stats=stats, progress=progress)
+        reports = scan_many(sources, extra=args.track, project=args.project, stats=stats, progress=_checked(progress))
     finally:
         progress.done()
     for ident in args.track:
@@ -59,17 +69,43 @@ def run_history(args: argparse.Namespace) -> int:
     if not args.refs and not args.tags:
         raise UsageError("name releases: a range A..B, several refs, or --tags GLOB")
     repo = open_repo(_repo(args, [r for r in args.refs if ".." not in r]) if args.repo is None else args.repo)
-    refs = resolve_refs(repo, args.refs, args.tags)
+    refs = resolve_refs(repo, args.refs, args.tags, args.rc)
     stats = RunStats()
     sources = [GitSource(repo, ref) for ref in refs]
     reports = _scan(args, sources, stats)
     print(
         f"siganalyze: {counted(len(refs), 'release')}; file results needed {stats.release_files}, "
-        f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}",
+        f"from the cache {stats.cached}, parsed {stats.parsed}; whole reports from the cache {stats.cached_reports}; "
+        f"trees searched whole {stats.candidates.trees_grepped}, blobs read for candidates "
+        f"{stats.candidates.blobs_read} (of {stats.candidates.blobs_changed} changed files)",
         file=sys.stderr,
     )
     timeline = build_timeline(reports)
     return _emit(timeline, args, [w for r in reports for w in r.warnings], sources)
+
+
+def run_log(args: argparse.Namespace) -> int:
+    """log A..B: the commits of git's range that changed the analysed logic, each against its first parent."""
+    from analyzer.log import build_log
+    from analyzer.progress import Progress
+    from analyzer.report import json as json_report
+    from analyzer.report.log import render_log
+    from analyzer.sources.git import open_repo
+
+    progress = Progress()
+    try:
+        log = build_log(
+            open_repo(args.repo), args.range, args.track, args.project, args.show_all, progress=_checked(progress)
+        )
+    finally:
+        progress.done()
+    color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render_log(log, args.format, color=color, source_url=args.source_url)
+    if args.output is not None:
+        json_report.write_text(text, args.output)
+    else:
+        sys.stdout.write(text)
+    return ExitCode.CHANGED if args.fail_on_change and log.logic_changed else ExitCode.OK
 
 
 def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
@@ -166,11 +202,19 @@ def _emit(
         from analyzer.sources.lines import source_lines_from
 
         lines = source_lines_from(sources)
-    show_all = getattr(args, "all", False)
-    text = render(obj, args.format, color=color, source_lines=lines, source_url=args.source_url, show_all=show_all)
+    text = render(
+        obj,
+        args.format,
+        color=color,
+        source_lines=lines,
+        source_url=args.source_url,
+        show_all=getattr(args, "all", False),
+        view=getattr(args, "view", "changes"),
+    )
     if args.output is not None:
         # Past this point the run completes: an interrupted write would leave no output and
         # lose the work, a finished one makes an exit status of 130 wrong.
+        interrupts.checkpoint()
         interrupts.finishing()
         json_report.write_text(text, args.output)
     else:
@@ -186,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code; entrypoint() passes it to sys.exit."""
     parser = arguments.make_parser()
     args = parser.parse_args(argv)
-    values = [getattr(args, name, None) for name in ("spec", "old", "new")] + list(getattr(args, "refs", []))
+    values = [getattr(args, name, None) for name in ("spec", "old", "new", "range")] + list(getattr(args, "refs", []))
     for value in values:
         if value is not None and value.startswith("-"):  # never let a ref reach git as an option
             parser.error(f"{value!r} looks like an option, not a version")
@@ -197,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from analyzer.report.html import source_url_template
 
             source_url_template(args.source_url)  # a bad template fails before any scanning
-        runners = {"scan": run_scan, "diff": run_diff, "history": run_history, "fetch": run_fetch}
+        runners = {"scan": run_scan, "diff": run_diff, "history": run_history, "log": run_log, "fetch": run_fetch}
         return int(runners[args.command](args))
     except SiganalyzeError as exc:
         print(f"siganalyze: error: {exc}", file=sys.stderr)

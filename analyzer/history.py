@@ -11,9 +11,10 @@ from typing import Any
 import git
 
 from analyzer import families
-from analyzer.diff import diff_reports
+from analyzer.diff import diff_reports, differences
 from analyzer.errors import SourceError, UsageError
-from analyzer.model import Report, SourceInfo
+from analyzer.families import Change
+from analyzer.model import Report, SourceInfo, Status
 from analyzer.sources.git import version_key
 from analyzer.vocab import Cell
 
@@ -73,6 +74,38 @@ def build_timeline(reports: Sequence[Report]) -> Timeline:
     return Timeline(tuple(r.source for r in reports), tuple(sorted(rows, key=lambda row: _row_order(row, tracked))))
 
 
+@dataclass(frozen=True, slots=True)
+class RowEvent:
+    """What happened to a row in one release: added, changed, moved or removed, as a diff says it."""
+
+    release: int  # index into Timeline.releases
+    change: Change
+
+
+def row_events(row: TimelineRow) -> list[RowEvent]:
+    """A row's events in release order: each added, changed, moved or removed cell as a Change.
+
+    The first release shown adds nothing (its records are simply present); a row whose record
+    is gone in a release is removed there.
+    """
+    family = families.family(row.family)
+    events: list[RowEvent] = []
+    previous: Any = None
+    for i, (state, record) in enumerate(zip(row.cells, row.records, strict=True)):
+        if record is None:
+            if previous is not None:
+                events.append(RowEvent(i, Change(row.family, Status.REMOVED, previous, None)))
+            previous = None
+            continue
+        if state is Cell.ADDED:
+            events.append(RowEvent(i, Change(row.family, Status.ADDED, None, record)))
+        elif state in (Cell.CHANGED, Cell.MOVED) and previous is not None:
+            found = differences(family, previous, record)
+            events.append(RowEvent(i, Change(row.family, Status(state.value), previous, record, found)))
+        previous = record
+    return events
+
+
 def _latest(records: Sequence[Any]) -> Any:
     """A row's most recent record: what its label describes."""
     return next(r for r in reversed(records) if r is not None)
@@ -86,8 +119,14 @@ def _row_order(row: TimelineRow, tracked: list[str]) -> tuple[object, ...]:
     return (names.index(row.family), *key)
 
 
-def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None) -> list[str]:
-    """Refs to show: a `A..B` range or a --tags glob over the repo's tags, else `specs`; version order."""
+def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None, rc: bool = False) -> list[str]:
+    """Refs to show, in version order: a `A..B` range or a --tags glob over the repo's tags, else `specs`.
+
+    A range holds every tag between A and B in version order. In a range or a glob, release
+    candidates are left out unless `rc`, and a stable point release is left out when its
+    final release is chosen too (v2.6.34.6 beside v2.6.34), kept when it is not (v6.1.176).
+    The ends of a range, and refs named one by one, are always taken.
+    """
     tags = [tag.name for tag in repo.tags]
     if pattern is not None and specs:
         raise UsageError("name releases either as refs or a range, or with --tags, not both")
@@ -95,7 +134,12 @@ def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None) -> l
         chosen = [t for t in tags if fnmatch.fnmatchcase(t, pattern)]
         if not chosen:
             raise SourceError(f"no tag matches {pattern!r} in {repo.git_dir}")
-        return sorted(chosen, key=version_key)
+        selected = select_releases(chosen, set(tags), rc)
+        if not selected:
+            raise SourceError(
+                f"no release among the tags matching {pattern!r}", hint="-rc tags are left out unless --rc"
+            )
+        return selected
     if len(specs) == 1 and ".." in specs[0]:
         low, _, high = specs[0].partition("..")
         for end in (low, high):
@@ -103,16 +147,41 @@ def resolve_refs(repo: git.Repo, specs: Sequence[str], pattern: str | None) -> l
                 raise SourceError(f"{end!r} is not a tag in {repo.git_dir}", hint="a range A..B names two tags")
         if version_key(high) < version_key(low):
             raise UsageError(f"{specs[0]!r} runs backwards", hint=f"write {high}..{low}")
-        shape = _shape(low)
-        same_shape = [t for t in tags if _shape(t) == shape]
-        chosen = [t for t in same_shape if version_key(low) <= version_key(t) <= version_key(high)]
-        return sorted(chosen, key=version_key)
+        between = [t for t in tags if version_key(low) <= version_key(t) <= version_key(high)]
+        return sorted({*select_releases(between, set(tags), rc), low, high}, key=version_key)
     unique = list(dict.fromkeys(specs))  # a release named twice is shown once
     if all(re.match(r"v?\d", spec) for spec in unique):
         return sorted(unique, key=version_key)
     return unique
 
 
-def _shape(tag: str) -> str:
-    """v2.6.26 and v2.6.35 share a shape; v2.6.27-rc1 and v2.6.26.1 do not."""
-    return re.sub(r"\d+", "N", tag)
+def select_releases(tags: Sequence[str], known: set[str], rc: bool = False) -> list[str]:
+    """Of `tags`, the releases a range or glob stands for, in version order (see resolve_refs)."""
+    # A version with another suffix than -rcN is no release (v2.6.11-tree, a tag of a bare tree).
+    chosen = {t for t in tags if not _NOT_RELEASE.fullmatch(t) and (rc or not is_release_candidate(t))}
+    chosen = {t for t in chosen if final_release_of(t, known) not in chosen}
+    return sorted(chosen, key=version_key)
+
+
+_NOT_RELEASE = re.compile(r"v?\d+(?:\.\d+)*-(?!rc\d+$).*")
+
+
+def is_release_candidate(tag: str) -> bool:
+    """v2.6.35-rc3, v6.2-rc1."""
+    return re.search(r"-rc\d+$", tag) is not None
+
+
+def final_release_of(tag: str, known: set[str]) -> str | None:
+    """The final release a stable point release belongs to (v2.6.34.6 -> v2.6.34), else None.
+
+    A point release adds one number to its final release: a fourth to 2.6 kernels, a third
+    to kernels from 3.0 on, or one to any tag the repo has (systemd's v257.13 of v257).
+    """
+    match = re.fullmatch(r"(v?)((?:\d+\.)+)(\d+)", tag)
+    if match is None:
+        return None
+    prefix, head = match.group(1), match.group(2).rstrip(".")
+    numbers = [int(n) for n in head.split(".")]
+    final = prefix + head
+    kernel_point = (numbers[:2] == [2, 6] and len(numbers) == 3) or (numbers[0] >= 3 and len(numbers) == 2)
+    return final if kernel_point or final in known else None

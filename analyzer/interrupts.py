@@ -74,6 +74,17 @@ def finishing() -> None:
     _finishing = True
 
 
+def checkpoint() -> None:
+    """Stop here if a signal was taken but its KeyboardInterrupt got lost.
+
+    The handler can run inside a finalizer (`__del__` of a library object, run by the
+    garbage collector): the interrupt it raises there is swallowed as "unraisable", and
+    the run would go on to write a whole report and still exit 130.
+    """
+    if _received is not None and not _finishing:
+        raise KeyboardInterrupt
+
+
 def received() -> int | None:
     """The signal taken so far, if any."""
     return _received

@@ -7,16 +7,16 @@ whole reports cached by tree id, and the files left to parse spread over the cor
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from analyzer import __version__, cache_codec, families
 from analyzer.cache import ResultCache, cache_key, default_path
+from analyzer.candidates import DeltaStats, find_candidates
 from analyzer.extract import detect_project
 from analyzer.extract.kernel import analyze_file
 from analyzer.extract.unit import FileResult
@@ -25,7 +25,7 @@ from analyzer.model import InitTable, Project, Report
 from analyzer.progress import silent
 from analyzer.queries import check_identifiers
 from analyzer.sources import Source
-from analyzer.sources.git import GitSource, prefetch_candidates
+from analyzer.sources.git import GitSource
 from analyzer.sources.tarball import TarballSource
 from analyzer.vocab import FLAG
 
@@ -51,6 +51,7 @@ class RunStats:
     cached: int = 0
     parsed: int = 0  # distinct (path, blob) pairs parsed in this run
     cached_reports: int = 0
+    candidates: DeltaStats = field(default_factory=DeltaStats)  # how candidate files were found
 
 
 def scan_many(
@@ -82,8 +83,8 @@ def scan_many(
     todo = [plan for i, plan in enumerate(plans) if i not in reports]
     if todo:
         progress(f"searching {len(todo)} tree(s) for {len({i for p in todo for i in p.idents})} names")
-    _find_candidates(todo, cache)
     stats = stats if stats is not None else RunStats()
+    _find_candidates(todo, cache, stats)
     stats.cached_reports += len(reports)
     results = _analyze(todo, cache, stats, progress)
     for i, plan in enumerate(plans):
@@ -121,22 +122,14 @@ def _file_key(path: str, blob: str, idents: tuple[str, ...]) -> str:
     return cache_key("file", path, blob, *idents, *_family_names())
 
 
-def _find_candidates(plans: Sequence[_Plan], cache: ResultCache) -> None:
-    """Candidate files of every plan: cached by tree id, else one git grep per repo."""
-    pending: dict[tuple[str, tuple[str, ...]], list[GitSource]] = {}
+def _find_candidates(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats) -> None:
+    """Candidate files of every plan; the git ones of one repo together, each blob read once."""
+    groups: dict[tuple[str, tuple[str, ...]], list[GitSource]] = {}
     for plan in plans:
-        source = plan.source
-        if isinstance(source, GitSource) and plan.idents:
-            key = cache_key("candidates", source.treeish, *plan.idents)
-            if (text := cache.get("candidates", key)) is not None:
-                source.remember_candidates(plan.idents, json.loads(text))
-            else:
-                pending.setdefault((source.git_dir, plan.idents), []).append(source)
-    for (_git_dir, idents), group in pending.items():
-        prefetch_candidates(group, idents)
-        for source in group:
-            found = source.candidate_files(idents)
-            cache.put("candidates", cache_key("candidates", source.treeish, *idents), json.dumps(found))
+        if isinstance(plan.source, GitSource) and plan.idents:
+            groups.setdefault((plan.source.git_dir, plan.idents), []).append(plan.source)
+    for (_git_dir, idents), group in groups.items():
+        find_candidates(group, idents, cache, stats.candidates)
     for plan in plans:
         plan.candidates = plan.source.candidate_files(plan.idents) if plan.idents else {}
 
@@ -266,6 +259,23 @@ def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
         project=plan.project,
         init=init.scope if init is not None else None,
     )
+
+
+def assemble(
+    source: Source,
+    project: Project,
+    idents: tuple[str, ...],
+    candidates: dict[str, str],
+    results: dict[str, FileResult],
+) -> Report:
+    """The report of a tree whose candidate files and their results (by `file_key`) are known."""
+    plan = _Plan(source, project, idents)
+    plan.candidates = candidates
+    return _assemble(plan, results)
+
+
+file_key = _file_key  # the result-cache key of one file's result
+run_jobs = _run_jobs  # analyze (path, blob, bytes, names) jobs over every core
 
 
 def _init_timeouts(init: InitTable | None) -> tuple[str, ...]:

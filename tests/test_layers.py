@@ -25,7 +25,15 @@ LAYERS: list[tuple[str, ...]] = [
     ("analyzer.preprocess", "analyzer.parse", "analyzer.queries", "analyzer.syntax"),
     ("analyzer.extract",),
     ("analyzer.families",),
-    ("analyzer.cache", "analyzer.cache_codec", "analyzer.scan", "analyzer.diff", "analyzer.history"),
+    (
+        "analyzer.cache",
+        "analyzer.cache_codec",
+        "analyzer.candidates",
+        "analyzer.scan",
+        "analyzer.diff",
+        "analyzer.history",
+        "analyzer.log",
+    ),
     ("analyzer.report",),
     ("analyzer.cli", "analyzer.__main__", "analyzer.arguments"),
 ]

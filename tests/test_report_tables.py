@@ -449,11 +449,20 @@ def test_markdown_headings_follow_the_document_title(kernel_reports: tuple[Path,
 def test_timeline_tables_in_every_format(kernel_reports: tuple[Path, Report, Report]) -> None:
     _repo, old, new = kernel_reports
     timeline = build_timeline([old, new])
-    (table,) = tables(timeline)
+    table, changes = tables(timeline)
     assert table.columns == ("family", "row", "v-r2", "v-r3")
+    assert changes.columns == ("subject", "row", "release", "status", "change")
+    # every event is in v-r3, the second release: the first one only holds what is present
+    assert {row[2] for row in changes.rows} == {"v-r3"}
+    moved = [row for row in changes.rows if row[3] == "moved" and row[0] == "SIGNAL_UNKILLABLE"]
+    assert len(moved) == 3 and all(" -> " in row[4] for row in moved)
+    assert [row[4] for row in moved if row[1].startswith("SIGNAL_UNKILLABLE define")] == [
+        "SIGNAL_UNKILLABLE include/linux/sched.h:35 -> include/linux/sched/signal.h:34"
+    ]
     states = {row[2:] for row in table.rows}
     assert ("present", "moved") in states and ("absent", "added") in states  # absent cells stay visible
     assert rst_tables(render_table(timeline, "rst")) == expected_rows(timeline)
     assert [t[:1] + t[2:] for t in md_tables(render_table(timeline, "md"))] == expected_rows(timeline)
     records = csv_records(render_table(timeline, "csv"))
-    assert records[0][:3] == ["table", "family", "row"] and len(records) == len(table.rows) + 1
+    assert records[0][:3] == ["table", "family", "row"]
+    assert len(records) == len(table.rows) + len(changes.rows) + 1

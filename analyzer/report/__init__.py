@@ -20,8 +20,12 @@ def render(
     source_lines: SourceLines | None = None,
     source_url: str | None = None,
     show_all: bool = False,
+    view: str = "changes",
 ) -> str:
-    """Render a report, diff or timeline in `fmt` as one string (`show_all`: a text diff lists unchanged sites)."""
+    """Render a report, diff or timeline in `fmt` as one string.
+
+    `show_all`: a text diff lists unchanged sites too; `view`: a timeline's text, "changes" or "grid".
+    """
     if fmt == "html":
         from analyzer.report.html import render_html
 
@@ -45,5 +49,9 @@ def render(
     from analyzer.report import text
 
     if isinstance(obj, Timeline):
+        if view == "changes":
+            from analyzer.report.history_text import render_changes
+
+            return render_changes(obj, color)
         return text.render_timeline(obj, color)
     return text.render_diff(obj, color, show_all) if isinstance(obj, ReportDiff) else text.render_report(obj, color)

@@ -21,6 +21,7 @@ from analyzer.model import FileStat, InitScope, Occurrence, Project, Report, Sou
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
 HISTORY_SCHEMA = "siganalyze/history"
+LOG_SCHEMA = "siganalyze/log"
 # Bump for any change a reader of old reports would notice, and say why here.
 # 1: sites (kind, location, function, construct, text, guards, guarded, masks, preproc),
 #    per-file parse stats, and the accounting of every textual occurrence.
@@ -38,6 +39,7 @@ _SCHEMA_FILES = {
     REPORT_SCHEMA: "report.schema.json",
     DIFF_SCHEMA: "diff.schema.json",
     HISTORY_SCHEMA: "history.schema.json",
+    LOG_SCHEMA: "log.schema.json",
 }
 
 

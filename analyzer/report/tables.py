@@ -63,6 +63,13 @@ def render_table(obj: Report | ReportDiff | Timeline, fmt: str) -> str:
     return renderer(heading(obj), tables(obj))
 
 
+def render_tables(title: str, items: Sequence[Table], fmt: str) -> str:
+    """Render tables built elsewhere (the log's) in `fmt` ("md", "rst" or "csv")."""
+    if fmt not in _RENDERERS:
+        raise UsageError(f"unknown table format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")
+    return _RENDERERS[fmt](title, items)
+
+
 def heading(obj: Report | ReportDiff | Timeline) -> str:
     """The document title: which tree, or which two trees, the tables describe."""
     if isinstance(obj, Timeline):
@@ -76,7 +83,7 @@ def heading(obj: Report | ReportDiff | Timeline) -> str:
 def tables(obj: Report | ReportDiff | Timeline) -> tuple[Table, ...]:
     """The tables of a report, diff or timeline, in output order."""
     if isinstance(obj, Timeline):
-        return (_timeline_table(obj),)
+        return (_timeline_table(obj), _timeline_changes_table(obj))
     if isinstance(obj, ReportDiff):
         own = [_change_table(f, obj.of(f.name)) for f in families.shown() if f.change_columns is not None]
         shared = [c for f in families.shown() if f.change_columns is None for c in obj.of(f.name)]
@@ -93,6 +100,21 @@ def _timeline_table(timeline: Timeline) -> Table:
     columns = ("family", "row", *(info.label for info in timeline.releases))
     rows = tuple((row.family, cell(row.label), *(state.word for state in row.cells)) for row in timeline.rows)
     return Table("timeline", "Timeline", columns, rows)
+
+
+def _timeline_changes_table(timeline: Timeline) -> Table:
+    """One row per event: which row, in which release, what happened and what changed to what."""
+    from analyzer.history import row_events
+    from analyzer.report.history_text import change_words, groups
+
+    rows = tuple(
+        (heading, cell(row.label), timeline.releases[event.release].label, event.change.status.value,
+         cell(change_words(event.change)))
+        for heading, members in groups(timeline)
+        for row in members
+        for event in row_events(row)
+    )  # fmt: skip
+    return Table("history_changes", "Changes", ("subject", "row", "release", "status", "change"), rows)
 
 
 def family_table(family: Family, records: Sequence[Any]) -> Table:
@@ -275,6 +297,7 @@ __all__ = [
     "heading",
     "md_escape",
     "render_table",
+    "render_tables",
     "rst_cell",
     "rst_title",
     "tables",

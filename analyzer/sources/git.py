@@ -96,18 +96,26 @@ def _resolve(repo: git.Repo, ref: str, git_dir: str) -> tuple[str | None, str]:
 def prefetch_candidates(sources: Sequence[GitSource], idents: Sequence[str]) -> None:
     """Find candidate files of several commits of one repo with a single `git grep`."""
     by_treeish = {s.treeish: s for s in sources}
+    for treeish, found in run_grep(sources[0].git_dir, list(by_treeish), idents).items():
+        by_treeish[treeish]._candidates[tuple(idents)] = found
+
+
+def run_grep(git_dir: str, treeishes: Sequence[str], idents: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Per tree-ish, each file with a whole-word hit of `idents` and its blob id: one `git grep`."""
+    if not treeishes:
+        return {}  # git grep without a tree-ish would search the work tree
     # No -I: a binary file that mentions an identifier must be accounted for, not skipped.
-    args = ["git", "--git-dir", sources[0].git_dir, "grep", "-l", "-w"]
+    args = ["git", "--git-dir", git_dir, "grep", "-l", "-w"]
     for ident in idents:
         args += ["-e", ident]
-    out = _run([*args, *by_treeish, "--"], ok_codes=(0, 1))
-    found: dict[str, list[str]] = {treeish: [] for treeish in by_treeish}
+    out = _run([*args, *treeishes, "--"], ok_codes=(0, 1))
+    found: dict[str, list[str]] = {treeish: [] for treeish in treeishes}
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         treeish, _, path = line.partition(":")
         found[treeish].append(path)
-    for treeish, paths in found.items():
-        blobs = _blob_ids(sources[0].git_dir, treeish, paths)
-        by_treeish[treeish]._candidates[tuple(idents)] = dict(zip(paths, blobs, strict=True))
+    return {
+        treeish: dict(zip(paths, _blob_ids(git_dir, treeish, paths), strict=True)) for treeish, paths in found.items()
+    }
 
 
 def read_blobs(git_dir: str, object_names: Sequence[str]) -> list[bytes]:
@@ -214,4 +222,4 @@ def kernel_release_of(makefile: bytes) -> str | None:
     return b".".join(parts).decode("ascii", "replace") + fields.get(b"EXTRAVERSION", b"").decode("ascii", "replace")
 
 
-__all__ = ["GitSource", "open_repo", "prefetch_candidates", "read_blobs"]
+__all__ = ["GitSource", "open_repo", "prefetch_candidates", "read_blobs", "run_grep"]

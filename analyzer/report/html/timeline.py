@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer import families
-from analyzer.history import Timeline
+from analyzer.history import Timeline, row_events
 from analyzer.report.html.facts import location_of
 from analyzer.report.html.links import Links
 from analyzer.report.html.views import anchor
@@ -28,11 +28,16 @@ def timeline_view(timeline: Timeline, links: Links) -> dict[str, Any]:
     """Releases, then each family's rows with a cell per release."""
     releases = [(info.label, describe_source(info)) for info in timeline.releases]
     groups: dict[str, list[tuple[str, list[TimelineCell]]]] = {}
+    from analyzer.report.history_text import change_words
+
     for row in timeline.rows:
         cells = []
-        for state, record, info in zip(row.cells, row.records, timeline.releases, strict=True):
+        said = {event.release: change_words(event.change) for event in row_events(row)}
+        for i, (state, record, info) in enumerate(zip(row.cells, row.records, timeline.releases, strict=True)):
             where = location_of(record) if record is not None else None
             tip = f"{info.label}: {state.word}" + (f" — {cell(where)}" if where else "")
+            if i in said:  # what changed, in the diff's words (a removal shows on the absent cell)
+                tip += f" — {said[i]}"
             cells.append(TimelineCell(state.word, state.symbol, links.url(info, where), tip))
         groups.setdefault(row.family, []).append((row.label, cells))
     return {

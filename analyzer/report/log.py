@@ -1,0 +1,156 @@
+"""The commit log in every format: text, JSON, doc tables (md / rst / csv)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer import __version__, families
+from analyzer.errors import UsageError
+from analyzer.families import Change, change_lines, change_message
+from analyzer.log import COMMENTS, LINES, MERGED, OTHER_CODE, CommitLog, LogEntry
+from analyzer.model import Status
+from analyzer.report import json as json_report
+from analyzer.report.tables import Table, render_tables
+from analyzer.words import counted
+
+_WHY = {
+    COMMENTS: "only comments or blank space changed",
+    LINES: "only lines moved",
+    OTHER_CODE: "code the analysed logic does not depend on",
+    MERGED: "a merge bringing in what a parent had",
+}
+_STATUS_COLOUR = {
+    Status.ADDED: "32",
+    Status.REMOVED: "31",
+    Status.CHANGED: "33",
+    Status.MOVED: "36",
+    Status.UNCHANGED: "2",
+}
+_SIGN_COLOUR = {"-": "31", "+": "32"}
+
+
+def render_log(log: CommitLog, fmt: str, color: bool = False, source_url: str | None = None) -> str:
+    """The log in `fmt`: text, json, md, rst or csv."""
+    if fmt == "json":
+        data = log_to_json(log)
+        json_report.validate(data, "output")
+        return json_report.dumps(data)
+    if fmt in ("md", "rst", "csv"):
+        return render_tables(f"siganalyze log {log.spec}", log_tables(log, source_url), fmt)
+    if fmt == "text":
+        return render_text(log, color)
+    raise UsageError(f"log has no {fmt} output", hint="use text, json, md, rst or csv")
+
+
+def log_to_json(log: CommitLog) -> dict[str, Any]:
+    """The JSON form (reports/log.schema.json): each commit with its diff against its first parent."""
+    return {
+        "schema": json_report.LOG_SCHEMA,
+        "schema_version": json_report.SCHEMA_VERSION,
+        "tool_version": __version__,
+        "range": log.spec,
+        "tracked": list(log.tracked),
+        "project": log.project.value,
+        "commits_in_range": log.commits,
+        "touched": len(log.entries),
+        "counts": log.counts(),
+        "commits": [
+            {
+                "commit": entry.commit,
+                "parents": list(entry.parents),
+                "date": entry.date,
+                "author": entry.author,
+                "subject": entry.subject,
+                "reason": entry.reason,
+                "listed": entry.listed,
+                "diff": json_report.to_json(entry.diff),
+            }
+            for entry in log.shown
+        ],
+    }
+
+
+def summary_lines(log: CommitLog) -> list[str]:
+    """How many commits the range holds, touched, listed, and why the others are not."""
+    counts = log.counts()
+    listed = sum(1 for e in log.entries if e.listed)
+    lines = [
+        f"{counted(log.commits, 'commit')} in the range; {len(log.entries)} changed a file that mentions "
+        f"a tracked name; {listed} changed the analysed logic"
+    ]
+    others = [f"{counts[reason]} {why}" for reason, why in _WHY.items() if counts[reason]]
+    if others:
+        lines.append("not listed" + (" (shown with --all)" if not log.show_all else "") + ": " + "; ".join(others))
+    return lines
+
+
+def _style(color: bool) -> Any:
+    return (lambda text, code: f"\x1b[{code}m{text}\x1b[0m") if color else (lambda text, _code: text)
+
+
+def render_text(log: CommitLog, color: bool = False) -> str:
+    """Each listed commit: id, date, author, subject, then its changes as `diff` words them."""
+    style = _style(color)
+    names = ", ".join(log.tracked)
+    lines = [style(f"Commits in {log.spec} that changed the analysed logic ({names})", "1")]
+    lines += summary_lines(log)
+    for entry in log.shown:
+        lines += ["", style(f"{entry.commit[:12]}  {entry.date[:10]}  {entry.author}", "1"), f"    {entry.subject}"]
+        if not entry.listed:
+            lines.append(f"  not a change of the logic: {_WHY[entry.reason]}")
+            continue
+        if entry.reason == "merge":
+            lines.append("  a merge: changes none of its parents had")
+        for change in _changes(entry):
+            lines += _change_lines(change, style)
+    return "\n".join(lines) + "\n"
+
+
+def _changes(entry: LogEntry) -> list[Change]:
+    return [c for c in entry.diff.changes if c.status is not Status.UNCHANGED]
+
+
+def _change_lines(change: Change, style: Any) -> list[str]:
+    family = families.family(change.family)
+    (_, head), *body = change_lines(family, change)
+    record = change.latest
+    if family.subject is not None:  # which name, and what kind of record: `SIGNAL_UNKILLABLE set:`
+        kind = f" {family.group(record)[1]}" if family.group is not None else ""
+        head = f"{family.subject(record)}{kind}: {head}"
+    else:
+        head = f"{family.title}: {head}"
+    lines = [f"  {style(f'{change.status.value:<9}', _STATUS_COLOUR[change.status])} {head}"]
+    for sign, text in body:
+        lines.append(style(f"            {sign} {text}", _SIGN_COLOUR[sign]) if sign else f"            {text}")
+    return lines
+
+
+def log_tables(log: CommitLog, source_url: str | None = None) -> tuple[Table, ...]:
+    """A table of commits and a table of their changes (one line each)."""
+    commits = tuple(
+        (
+            _commit_link(entry.commit, source_url),
+            entry.date[:10],
+            entry.author,
+            entry.subject,
+            entry.reason,
+            str(len(_changes(entry))),
+        )
+        for entry in log.shown
+    )
+    changes = tuple(
+        (entry.commit[:12], change.family, change.status.value, change_message(families.family(change.family), change))
+        for entry in log.shown
+        for change in _changes(entry)
+    )
+    return (
+        Table("commits", "Commits", ("commit", "date", "author", "subject", "reason", "changes"), commits),
+        Table("changes", "Changes", ("commit", "family", "status", "change"), changes),
+    )
+
+
+def _commit_link(commit: str, source_url: str | None) -> str:
+    """The commit id, or a commit URL when --source-url names a template with {commit} and no path."""
+    if source_url and "{commit}" in source_url and "{path}" not in source_url:
+        return source_url.replace("{commit}", commit)
+    return commit[:12]

@@ -1,0 +1,213 @@
+"""log A..B: the commits that changed the analysed logic, on a history written commit by commit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.log import build_log, code_lines
+from analyzer.report import json as json_report
+from analyzer.sources.git import open_repo
+from tests.history_repo import HistoryRepo
+
+MAKEFILE = "VERSION = 1\nPATCHLEVEL = 0\nSUBLEVEL = 0\n"
+SCHED_H = "#define SIGNAL_UNKILLABLE 0x00000040\n"
+SIGNAL_C = """\
+int sig_task_ignored(struct task_struct *t, int sig)
+{
+	if (t->signal->flags & SIGNAL_UNKILLABLE)
+		return 1;
+	return 0;
+}
+"""
+FORK_C = """\
+static int copy_signal(unsigned long clone_flags, struct signal_struct *sig)
+{
+	if (clone_flags & CLONE_NEWPID)
+		sig->flags |= SIGNAL_UNKILLABLE;
+	return 0;
+}
+"""
+EXIT_C = """\
+void do_exit(long code)
+{
+	if (current->signal->flags & SIGNAL_UNKILLABLE)
+		panic("init exited");
+}
+"""
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[HistoryRepo, dict[str, str]]:
+    """v1, then one commit per kind of change, a side branch and two merges, then v2.
+
+    The expectation of each commit is written beside it.
+    """
+    repo = HistoryRepo(tmp_path / "repo")
+    ids: dict[str, str] = {}
+    repo.commit(
+        "base",
+        {
+            "Makefile": MAKEFILE,
+            "include/linux/sched.h": SCHED_H,
+            "kernel/signal.c": SIGNAL_C,
+            "kernel/fork.c": FORK_C,
+            "init/main.c": "int main(void) { return 0; }\n",
+        },
+    )
+    repo.tag("v1")
+    # a comment naming the flag: counted as comments, not listed
+    ids["comment"] = repo.commit(
+        "signal: explain the flag",
+        {"kernel/signal.c": "/* SIGNAL_UNKILLABLE: init only dies of what it asks for */\n" + SIGNAL_C},
+    )
+    # a new function above the test: the test's line moves, nothing else: counted as lines
+    shifted = "int helper(void)\n{\n\treturn 1;\n}\n\n" + SIGNAL_C
+    ids["shift"] = repo.commit("signal: add a helper", {"kernel/signal.c": "/* SIGNAL_UNKILLABLE: x */\n" + shifted})
+    # the guard of the set changes: listed, changed
+    ids["guard"] = repo.commit(
+        "fork: also for new mount namespaces",
+        {"kernel/fork.c": FORK_C.replace("clone_flags & CLONE_NEWPID", "clone_flags & (CLONE_NEWPID | CLONE_NEWNS)")},
+        author="Bo Brancher",
+    )
+    # the test goes to a renamed function: listed, moved
+    renamed = shifted.replace("sig_task_ignored", "sig_ignored_by_task")
+    ids["rename"] = repo.commit("signal: rename", {"kernel/signal.c": "/* SIGNAL_UNKILLABLE: x */\n" + renamed})
+    # code elsewhere in a file that mentions the flag, no line of a site moves: counted as other code
+    fork_now = FORK_C.replace("clone_flags & CLONE_NEWPID", "clone_flags & (CLONE_NEWPID | CLONE_NEWNS)")
+    ids["other"] = repo.commit(
+        "fork: add a counter", {"kernel/fork.c": fork_now + "\nint nr_forks(void)\n{\n\treturn 0;\n}\n"}
+    )
+    # a side branch creates kernel/exit.c with a test of the flag: listed, added
+    repo.branch("side")
+    ids["side"] = repo.commit("exit: refuse to let init exit", {"kernel/exit.c": EXIT_C})
+    repo.checkout("main")
+    ids["main"] = repo.commit("init: unrelated", {"init/main.c": "int main(void) { return 1; }\n"})
+    # merging it brings in nothing of its own: counted as merged
+    ids["merge"] = repo.merge("side", "Merge branch 'side'")
+    # a second branch, and a merge that adds a clear of the flag none of its parents had: listed
+    repo.branch("side2")
+    ids["side2"] = repo.commit("exit: comment", {"kernel/exit.c": "/* exit */\n" + EXIT_C})
+    repo.checkout("main")
+    ids["main2"] = repo.commit("init: unrelated again", {"init/main.c": "int main(void) { return 2; }\n"})
+    evil = (
+        "/* exit */\n"
+        + EXIT_C
+        + "\nvoid reap(struct task_struct *p)\n{\n\tp->signal->flags &= ~SIGNAL_UNKILLABLE;\n}\n"
+    )
+    ids["evil"] = repo.merge("side2", "Merge branch 'side2'", {"kernel/exit.c": evil})
+    # the define is deleted: listed, removed
+    ids["define"] = repo.commit("sched: drop the define", {"include/linux/sched.h": "/* nothing */\n"})
+    repo.tag("v2")
+    return repo, ids
+
+
+def _changes(entry) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return sorted(
+        (c.status.value, f"{c.latest.kind.value} {c.latest.function}")
+        for c in entry.diff.changes
+        if c.status.value != "unchanged" and c.family == "site"
+    )
+
+
+def test_log_lists_what_changed_the_logic_and_counts_the_rest(history: tuple[HistoryRepo, dict[str, str]]) -> None:
+    repo, ids = history
+    log = build_log(open_repo(str(repo.path)), "v1..v2", extra=())
+    reasons = {entry.commit: entry.reason for entry in log.entries}
+    assert reasons == {
+        ids["comment"]: "comments",
+        ids["shift"]: "lines",
+        ids["guard"]: "changed",
+        ids["rename"]: "changed",
+        ids["other"]: "other code",
+        ids["side"]: "changed",
+        ids["merge"]: "merged",
+        ids["side2"]: "comments",
+        ids["evil"]: "merge",
+        ids["define"]: "changed",
+    }  # the two commits to init/main.c touch no file that mentions a tracked name
+    assert log.commits == 12 and log.logic_changed
+    by_id = {entry.commit: entry for entry in log.entries}
+    assert _changes(by_id[ids["guard"]]) == [("changed", "set copy_signal")]
+    assert _changes(by_id[ids["rename"]]) == [("moved", "test sig_ignored_by_task")]
+    assert _changes(by_id[ids["side"]]) == [("added", "test do_exit")]
+    assert _changes(by_id[ids["evil"]]) == [("added", "clear reap")]  # not the side's added test
+    assert _changes(by_id[ids["define"]]) == [("removed", "define SIGNAL_UNKILLABLE")]
+    assert [e.commit for e in log.shown] == [ids[k] for k in ("guard", "rename", "side", "evil", "define")]
+    guard = by_id[ids["guard"]]
+    assert (guard.author, guard.subject, guard.date) == (
+        "Bo Brancher",
+        "fork: also for new mount namespaces",
+        "2021-01-05T00:00:00+00:00",
+    )
+
+
+def test_log_of_a_range_is_gits_range(history: tuple[HistoryRepo, dict[str, str]]) -> None:
+    repo, ids = history
+    # from the side branch's commit: what main reached besides it
+    log = build_log(open_repo(str(repo.path)), f"{ids['side']}..v2")
+    assert ids["side"] not in {e.commit for e in log.entries}
+    assert ids["guard"] not in {e.commit for e in log.entries}  # an ancestor of the side commit
+    assert {ids["evil"], ids["define"]} <= {e.commit for e in log.shown}
+
+
+def test_log_command_formats_and_exit_codes(
+    history: tuple[HistoryRepo, dict[str, str]], capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    repo, ids = history
+    args = ["log", "v1..v2", "--repo", str(repo.path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        "12 commits in the range; 10 changed a file that mentions a tracked name; 5 changed the analysed logic" in out
+    )
+    assert f"{ids['guard'][:12]}  2021-01-05  Bo Brancher" in out
+    assert "  moved     SIGNAL_UNKILLABLE test: sig_task_ignored -> sig_ignored_by_task  kernel/signal.c:" in out
+    assert "  added     SIGNAL_UNKILLABLE clear: reap  kernel/exit.c:" in out and ids["comment"][:12] not in out
+    assert main([*args, "--all"]) == 0
+    assert ids["comment"][:12] in capsys.readouterr().out
+    assert main([*args, "--fail-on-change"]) == 1
+    capsys.readouterr()
+    assert main(["log", f"{ids['define']}..v2", "--repo", str(repo.path), "--fail-on-change"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--format", "json", "-o", str(tmp_path / "log.json")]) == 0
+    data = json.loads((tmp_path / "log.json").read_text())
+    json_report.validate(data, "test")
+    assert [c["commit"] for c in data["commits"]] == [ids[k] for k in ("guard", "rename", "side", "evil", "define")]
+    assert data["counts"] == {"changed": 4, "merge": 1, "comments": 2, "lines": 1, "other code": 1, "merged": 1}
+    for fmt, marker in (("md", "| commit |"), ("rst", ".. list-table::"), ("csv", "table,commit,")):
+        assert main([*args, "--format", fmt]) == 0
+        assert marker in capsys.readouterr().out
+    assert main([*args, "--track", "CLONE_NEWPID", "--format", "json"]) == 0
+    tracked = json.loads(capsys.readouterr().out)
+    assert "CLONE_NEWPID" in tracked["tracked"]
+
+
+@pytest.mark.parametrize("spec", ["v1", "v1..v-nope", "v1...v2", "..v2"])
+def test_log_bad_input_is_one_line(history: tuple[HistoryRepo, dict[str, str]], capsys, spec: str) -> None:  # type: ignore[no-untyped-def]
+    repo, _ = history
+    assert main(["log", spec, "--repo", str(repo.path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert 1 <= len(err) <= 2 and err[0].startswith("siganalyze: error:")
+
+
+def test_code_lines_ignore_comments_and_blank_space() -> None:
+    before = b'int a; /* SIGNAL_UNKILLABLE */\n\n  char *s = "/* not a comment */";\n'
+    after = b'int  a;\n// a new comment\nchar *s = "/* not a comment */"; /* x\n y */\n'
+    assert code_lines(before) == code_lines(after)
+    assert code_lines(b'char *s = "/* a */";') != code_lines(b'char *s = "/* b */";')
+
+
+def test_a_second_log_reads_and_parses_nothing(history: tuple[HistoryRepo, dict[str, str]], tmp_path: Path) -> None:
+    from analyzer.cache import ResultCache
+
+    repo, _ = history
+    cache = ResultCache(tmp_path / "cache.sqlite")
+    cold = build_log(open_repo(str(repo.path)), "v1..v2", cache=cache)
+    warm = build_log(open_repo(str(repo.path)), "v1..v2", cache=cache)
+    assert [(e.commit, e.reason) for e in warm.entries] == [(e.commit, e.reason) for e in cold.entries]
+    # versions of kernel/signal.c (4), kernel/fork.c (3), kernel/exit.c (3), sched.h (1)
+    assert (cold.stats["parsed"], warm.stats["parsed"], warm.stats["blobs_read"]) == (11, 0, 0)

@@ -412,16 +412,20 @@ def test_ctrl_c_at_any_moment_exits_130_with_no_output_file_and_a_sound_cache(tm
     for part in slices:
         interrupt(part * length)
     # The machine's load moves the phases: a short one (writing) may have drawn one moment
-    # only. Aim at it again around where it was seen (a few more runs, each checked alike).
+    # only. Aim at it again by bisection between the latest moment that landed before it and
+    # the earliest that landed after it (a few more runs, each checked alike).
+    order = [*PHASES, "finished"]
     for phase in PHASES:
-        seen = [d for run, d in zip(runs, delays, strict=True) if run.phase == phase]
         for _ in range(12):
             if sum(run.phase == phase for run in runs) >= 2:
                 break
-            base = rng.choice(seen) if seen else length * (0.75 + 0.25 * rng.random())
-            delay = max(0.0, base + (rng.random() - 0.5) * 0.04 * length)
-            if interrupt(delay).phase == phase:
-                seen.append(delay)
+            rank = order.index(phase)
+            before = [d for run, d in zip(runs, delays, strict=True) if order.index(run.phase) < rank]
+            after = [d for run, d in zip(runs, delays, strict=True) if order.index(run.phase) > rank]
+            at = [d for run, d in zip(runs, delays, strict=True) if run.phase == phase]
+            low, high = max(before, default=0.0), min(after, default=length)
+            guess = rng.choice(at) if at and rng.random() < 0.5 else (low + high) / 2
+            interrupt(min(max(guess + (rng.random() - 0.5) * 0.02 * length, low), high))
     counts = Counter(run.phase for run in runs)
     slowest = max((run.elapsed - delay for run, delay in zip(runs, delays, strict=True) if run.code), default=0.0)
     print(f"Ctrl-C landed in: {dict(counts)}; slowest exit after the signal: {slowest:.2f} s")

@@ -10,7 +10,7 @@ from typing import Any
 
 from analyzer import codec, families
 from analyzer.extract.unit import FileResult
-from analyzer.model import FileStat, InitScope, Occurrence, Project, Report, SourceInfo
+from analyzer.model import FileStat, Occurrence, Report
 
 
 def _facts_to_json(facts: Any) -> dict[str, list[dict[str, Any]]]:
@@ -69,14 +69,4 @@ def report_to_text(report: Report) -> str:
 def report_from_text(text: str) -> Report:
     """Rebuild a cached report."""
     data = json.loads(text)
-    return Report(
-        source=codec.decode(SourceInfo, data["source"]),
-        tracked=tuple(data["tracked"]),
-        facts=_facts_from_json(data["facts"]),
-        files=tuple(codec.decode(FileStat, f) for f in data["files"]),
-        occurrences=tuple(codec.decode(Occurrence, o) for o in data["occurrences"]),
-        tool_version=data["tool_version"],
-        warnings=tuple(data["warnings"]),
-        project=Project(data["project"]),
-        init=codec.decode(InitScope, data["init"]) if data["init"] else None,
-    )
+    return codec.report_from(data, _facts_from_json(data["facts"]))

@@ -15,7 +15,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from analyzer.model import Location
+from analyzer.model import FileStat, InitScope, Location, Occurrence, Project, Report, SourceInfo
 
 Encoder = Callable[[Any], Any]
 Decoder = Callable[[Any], Any]
@@ -32,6 +32,21 @@ def encode(record: Any) -> dict[str, Any]:
 def decode(cls: Any, data: dict[str, Any]) -> Any:
     """The dataclass `cls` rebuilt from its JSON object."""
     return _decoders(cls)(data)
+
+
+def report_from(data: dict[str, Any], facts: dict[str, tuple[Any, ...]]) -> Report:
+    """A Report from its JSON object (a report's or the cache's), its facts decoded by the caller."""
+    return Report(
+        source=decode(SourceInfo, data["source"]),
+        tracked=tuple(data["tracked"]),
+        facts=facts,
+        files=tuple(decode(FileStat, f) for f in data["files"]),
+        occurrences=tuple(decode(Occurrence, o) for o in data["occurrences"]),
+        tool_version=data["tool_version"],
+        warnings=tuple(data["warnings"]),
+        project=Project(data["project"]),
+        init=decode(InitScope, data["init"]) if data["init"] else None,
+    )
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from analyzer import __version__, codec, families, resources
 from analyzer.diff import Change, ReportDiff
 from analyzer.errors import ReportError
 from analyzer.history import Timeline
-from analyzer.model import FileStat, InitScope, Occurrence, Project, Report, SourceInfo, Status
+from analyzer.model import Report, SourceInfo, Status
 
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
@@ -175,21 +175,12 @@ def _change(change: Change) -> dict[str, Any]:
 
 def report_from_json(data: dict[str, Any]) -> Report:
     """Rebuild a Report from its (validated) JSON form."""
-    return Report(
-        source=codec.decode(SourceInfo, data["source"]),
-        tracked=tuple(data["tracked"]),
-        facts={
-            f.name: tuple(codec.decode(f.record, r) for r in data[f.report_key])
-            for f in families.shown()
-            if f.report_key in data
-        },
-        files=tuple(codec.decode(FileStat, f) for f in data["files"]),
-        occurrences=tuple(codec.decode(Occurrence, o) for o in data["occurrences"]),
-        tool_version=data["tool_version"],
-        warnings=tuple(data["warnings"]),
-        project=Project(data["project"]),
-        init=codec.decode(InitScope, data["init"]) if data["init"] else None,
-    )
+    facts = {
+        f.name: tuple(codec.decode(f.record, r) for r in data[f.report_key])
+        for f in families.shown()
+        if f.report_key in data
+    }
+    return codec.report_from(data, facts)
 
 
 def diff_from_json(data: dict[str, Any]) -> ReportDiff:

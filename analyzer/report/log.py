@@ -11,6 +11,7 @@ from analyzer.log import COMMENTS, LINES, MERGED, OTHER_CODE, CommitLog, LogEntr
 from analyzer.model import Status
 from analyzer.report import json as json_report
 from analyzer.report.tables import Table, render_tables
+from analyzer.report.text import SIGN_COLOUR, STATUS_COLOUR
 from analyzer.words import counted
 
 _WHY = {
@@ -19,14 +20,6 @@ _WHY = {
     OTHER_CODE: "code the analysed logic does not depend on",
     MERGED: "a merge bringing in what a parent had",
 }
-_STATUS_COLOUR = {
-    Status.ADDED: "32",
-    Status.REMOVED: "31",
-    Status.CHANGED: "33",
-    Status.MOVED: "36",
-    Status.UNCHANGED: "2",
-}
-_SIGN_COLOUR = {"-": "31", "+": "32"}
 
 
 def render_log(log: CommitLog, fmt: str, color: bool = False, source_url: str | None = None) -> str:
@@ -119,9 +112,9 @@ def _change_lines(change: Change, style: Any) -> list[str]:
         head = f"{family.subject(record)}{kind}: {head}"
     else:
         head = f"{family.title}: {head}"
-    lines = [f"  {style(f'{change.status.value:<9}', _STATUS_COLOUR[change.status])} {head}"]
+    lines = [f"  {style(f'{change.status.value:<9}', STATUS_COLOUR[change.status])} {head}"]
     for sign, text in body:
-        lines.append(style(f"            {sign} {text}", _SIGN_COLOUR[sign]) if sign else f"            {text}")
+        lines.append(style(f"            {sign} {text}", SIGN_COLOUR[sign]) if sign else f"            {text}")
     return lines
 
 

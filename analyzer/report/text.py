@@ -16,16 +16,24 @@ from analyzer.model import Accounting, Report, Status
 from analyzer.vocab import Cell
 from analyzer.words import counted, describe_source
 
-__all__ = ["counted", "describe_source", "render_diff", "render_report", "render_timeline"]
+__all__ = [
+    "SIGN_COLOUR",
+    "STATUS_COLOUR",
+    "counted",
+    "describe_source",
+    "render_diff",
+    "render_report",
+    "render_timeline",
+]
 
-_STATUS_COLOUR = {
+STATUS_COLOUR = {
     Status.ADDED: "32",
     Status.REMOVED: "31",
     Status.CHANGED: "33",
     Status.MOVED: "36",
     Status.UNCHANGED: "2",
 }
-_SIGN_COLOUR = {"-": "31", "+": "32"}
+SIGN_COLOUR = {"-": "31", "+": "32"}
 
 
 class _Style:
@@ -188,9 +196,9 @@ def _change_lines(family: Family, change: Change, style: _Style, also: Sequence[
         names = [family.name_of(c.latest) for c in (change, *also)]
         joined = ", ".join(names) if len(names) <= 8 else f"{', '.join(names[:3])} … {names[-1]} ({len(names)})"
         head = head.replace(names[0], joined, 1)
-    lines = [f"  {style(f'{change.status.value:<9}', _STATUS_COLOUR[change.status])} {head}"]
+    lines = [f"  {style(f'{change.status.value:<9}', STATUS_COLOUR[change.status])} {head}"]
     for sign, text in body:
-        lines.append(style(f"            {sign} {text}", _SIGN_COLOUR[sign]) if sign else f"            {text}")
+        lines.append(style(f"            {sign} {text}", SIGN_COLOUR[sign]) if sign else f"            {text}")
     return lines
 
 

@@ -18,10 +18,8 @@ counted, the side's commits being listed themselves.
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,14 +30,15 @@ from analyzer import cache_codec, families
 from analyzer.cache import ResultCache, cache_key, default_path
 from analyzer.candidates import DeltaStats, blob_keys, find_candidates, match_blobs
 from analyzer.diff import ReportDiff, diff_reports
-from analyzer.errors import SourceError, UsageError
+from analyzer.errors import SourceError
 from analyzer.extract import detect_project
 from analyzer.families import Change
 from analyzer.model import Project, Report, SourceInfo, SourceKind, Status
 from analyzer.progress import silent
 from analyzer.scan import assemble, file_key, run_jobs, tracked_for
 from analyzer.sources import is_c_source
-from analyzer.sources.git import GitSource, read_blobs, run_grep, version_key
+from analyzer.sources.git import GitSource, read_blobs, run_grep
+from analyzer.sources.gitlog import Commit, git_output, range_ends, raw_log, rev_list, tags_in
 
 # Why a touched commit is or is not listed.
 CHANGED = "changed"  # listed: the logic differs from its first parent's
@@ -50,11 +49,6 @@ OTHER_CODE = "other code"  # counted: code changed that the analysed logic does 
 MERGED = "merged"  # counted: a merge that only brings in what one of its parents had
 REASONS = (CHANGED, MERGE_OWN, COMMENTS, LINES, OTHER_CODE, MERGED)
 LISTED = (CHANGED, MERGE_OWN)
-
-_ZERO = "0" * 40
-_GITLINK = "160000"
-_HEADER = "\x01"
-_FIELD = "\x02"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +96,6 @@ class CommitLog:
         return {reason: sum(1 for e in self.entries if e.reason == reason) for reason in REASONS}
 
 
-@dataclass(slots=True)
-class _Commit:
-    sha: str
-    parents: tuple[str, ...]
-    date: str
-    author: str
-    subject: str
-    changes: list[tuple[str, str | None, str | None]]  # C files: (path, old blob, new blob)
-
-
 class _CommitTree:
     """A commit as a Source, its candidate files known: the report's source, never re-searched."""
 
@@ -146,7 +130,7 @@ def build_log(
             return build_log(repo, spec, extra, project, show_all, own, progress)
         finally:
             own.close()
-    low, high = _range_ends(spec)
+    low, high = range_ends(spec)
     git_dir = str(repo.git_dir)
     ends = [GitSource(repo, end) for end in (low, high)]  # unknown refs fail here, with a hint
     for end in ends:
@@ -156,8 +140,8 @@ def build_log(
     idents = tracked_for(kind, None, extra)
     stats: dict[str, int] = {}
     first, last = str(ends[0].info.commit), str(ends[1].info.commit)
-    in_range = _rev_list(git_dir, first, last)
-    names = _tags_in(git_dir, in_range)
+    in_range = rev_list(git_dir, first, last)
+    names = tags_in(git_dir, in_range)
     progress(f"finding the files that mention {len(idents)} names in the releases of {spec}")
     paths = _candidate_paths(repo, ends, names, idents, cache, stats)
     progress(f"listing the commits of {spec} that change {len(paths)} files")
@@ -173,25 +157,6 @@ def build_log(
     reports = _reports(git_dir, kind, idents, candidates, cache, stats, progress)
     entries = [_classify(git_dir, commit, reports, candidates) for commit in touched]
     return CommitLog(spec, idents, kind, len(in_range), tuple(entries), show_all, stats)
-
-
-def _rev_list(git_dir: str, low: str, high: str) -> set[str]:
-    """The commits of low..high."""
-    out = _git(git_dir, "rev-list", f"{low}..{high}", "--")
-    return set(out.split())
-
-
-def _tags_in(git_dir: str, in_range: set[str]) -> list[tuple[str, str]]:
-    """(tag, commit) of every tag on a commit of the range, in version order."""
-    tagged = _git(git_dir, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname:short)", "refs/tags")
-    found = []
-    for line in tagged.splitlines():
-        target, *rest = line.split()
-        name = rest[-1] if rest else ""
-        commit = rest[0] if len(rest) == 2 else target
-        if commit in in_range:
-            found.append((name, commit))
-    return sorted(found, key=lambda pair: version_key(pair[0]))
 
 
 def _candidate_paths(
@@ -226,7 +191,7 @@ def _candidates_at(
 ) -> dict[str, dict[str, str]]:
     """Candidate files of each commit among `paths`: their blobs (one cat-file), those that match."""
     names = [f"{commit}:{path}" for commit in commits for path in paths]
-    out = _git(git_dir, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin="\n".join(names) + "\n")
+    out = git_output(git_dir, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin="\n".join(names) + "\n")
     blobs: list[str | None] = []
     for line in out.splitlines():
         fields = line.split()
@@ -240,83 +205,15 @@ def _candidates_at(
     return result
 
 
-def _git(git_dir: str, *args: str, stdin: str | None = None) -> str:
-    """Run a reading git command; a failure is one SourceError line."""
-    proc = subprocess.run(
-        ["git", "--git-dir", git_dir, *args],
-        input=stdin.encode("utf-8", "surrogateescape") if stdin is not None else None,
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
-    return proc.stdout.decode("utf-8", "surrogateescape")
-
-
-def _range_ends(spec: str) -> tuple[str, str]:
-    """A..B split; anything else is a usage error."""
-    if ".." not in spec or "..." in spec:
-        raise UsageError(f"{spec!r} is not a range A..B", hint="log lists the commits reachable from B and not from A")
-    low, _, high = spec.partition("..")
-    if not low or not high:
-        raise UsageError(f"{spec!r} names only one end", hint="write both: A..B")
-    return low, high
-
-
-def _raw_log(git_dir: str, low: str, high: str, paths: list[str]) -> list[_Commit]:
-    """The commits of low..high that changed one of `paths`, parents first, with those changes.
-
-    Each commit's changes are taken against its first parent (a merge's too); every commit
-    that changed a path is there, on any branch (--full-history).
-    """
-    if not paths:
-        return []
-    fmt = _HEADER + _FIELD.join(("%H", "%P", "%aI", "%an", "%s"))
-    args = ["log", "--full-history", "--no-renames", "--no-abbrev", "--raw", "--diff-merges=first-parent"]
-    args += ["--topo-order", "--reverse", f"--format={fmt}", f"{low}..{high}", "--"]
-    return _parse_log(_git(git_dir, *args, *(f":(literal){path}" for path in paths)))
-
-
-def _parse_log(text: str) -> list[_Commit]:
-    """Commits from the output of _raw_log's git log."""
-    commits: list[_Commit] = []
-    for chunk in text.split(_HEADER)[1:]:
-        head, _, raw = chunk.partition("\n")
-        sha, parents, date, author, subject = head.split(_FIELD, 4)
-        changes: list[tuple[str, str | None, str | None]] = []
-        for line in raw.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, _, path = line.partition("\t")
-            old_mode, new_mode, old, new, _status = meta[1:].split()
-            path = _unquote(path)
-            if not is_c_source(path):
-                continue
-            old_blob = None if old == _ZERO or old_mode == _GITLINK else old
-            new_blob = None if new == _ZERO or new_mode == _GITLINK else new
-            changes.append((path, old_blob, new_blob))
-        commits.append(_Commit(sha, tuple(parents.split()), date, author, subject, changes))
-    return commits
-
-
-def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[_Commit]:
-    """_raw_log, kept in the result cache: commit ids and paths fix its answer."""
+def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[Commit]:
+    """raw_log, kept in the result cache: commit ids and paths fix its answer."""
     key = cache_key("log-raw", low, high, *paths)
     if (text := cache.get("log-raw", key)) is not None:
-        return [_Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
-    commits = _raw_log(git_dir, low, high, paths)
+        return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
+    commits = raw_log(git_dir, low, high, paths)
     rows = [[c.sha, list(c.parents), c.date, c.author, c.subject, [list(x) for x in c.changes]] for c in commits]
     cache.put("log-raw", key, json.dumps(rows))
     return commits
-
-
-def _unquote(path: str) -> str:
-    """A path as git prints it: C-quoted when it holds unusual bytes."""
-    if not (path.startswith('"') and path.endswith('"')):
-        return path
-    raw = codecs.escape_decode(path[1:-1].encode("utf-8", "surrogateescape"))[0]
-    return raw.decode("utf-8", "surrogateescape")
 
 
 def _blob_answers(
@@ -374,7 +271,7 @@ def _info(git_dir: str, sha: str) -> SourceInfo:
 
 
 def _classify(
-    git_dir: str, commit: _Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]
+    git_dir: str, commit: Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]
 ) -> LogEntry:
     """Why a touched commit is listed or only counted."""
     first = reports[commit.parents[0]] if commit.parents else _empty(reports[commit.sha])
@@ -445,7 +342,7 @@ def code_lines(data: bytes) -> list[bytes]:
     return [b" ".join(line.split()) for line in stripped.splitlines() if line.strip()]
 
 
-def _comments_only(git_dir: str, commit: _Commit, candidates: dict[str, dict[str, str]], parent: str | None) -> bool:
+def _comments_only(git_dir: str, commit: Commit, candidates: dict[str, dict[str, str]], parent: str | None) -> bool:
     """True when every changed candidate file differs from its old version in comments or blank space only."""
     if parent is None:
         return False

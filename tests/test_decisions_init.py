@@ -530,3 +530,129 @@ def test_handler_expressions_in_parentheses_and_not_a_name(tmp_path: Path) -> No
     assert state(rows, "SIGPIPE") == ("ignored", None)
     assert state(rows, "SIGUSR1") == ("handler", "on_usr")
     assert state(rows, "SIGUSR2") == ("handler", None)  # installed, but no function name to show
+
+
+def test_only_a_variable_the_loop_steps_through_means_every_signal(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void quiet(int sig) {
+                int i;
+                for (i = 0; i < 3; i++)
+                        signal(sig, SIG_IGN);
+        }
+        static void plain(int sig) {
+                signal(sig, SIG_DFL);
+        }
+        int main(void) {
+                int a, b;
+                for (; a < _NSIG; a++)
+                        signal(a, SIG_IGN);
+                for (b = 1; ; b++) {
+                        if (b >= _NSIG)
+                                break;
+                        signal(b, SIG_IGN);
+                }
+                signal(SIGNAL_NOWHERE, SIG_DFL);
+                quiet(SIGHUP);
+                plain(SIGHUP);
+                for (;;) pause();
+        }
+        """,
+    )
+    # a loop with only a condition, and one with only an initializer, both step through every signal
+    assert (rows["SIGHUP"].disposition, rows["SIGHUP"].location.line) == ("ignored", 18)  # type: ignore[union-attr]
+    assert rows["SIGHUP"].note == "loop over every signal"
+    assert state(rows, "SIGSYS") == ("ignored", None)
+    # a parameter that no loop steps through, and a macro nothing defines, are set aside
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == [
+        "init.c:6 quiet: signal not resolved: sig",
+        "init.c:9 plain: signal not resolved: sig",
+        "init.c:20 main: signal not resolved: SIGNAL_NOWHERE",
+    ]
+
+
+def test_the_array_named_in_the_call_is_the_one_read(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void other(void) {
+                static const int quiet[] = { SIGWINCH };
+                (void) quiet;
+        }
+        int main(void) {
+                static const int loud[] = { SIGHUP };
+                static const int quiet[] = { SIGTTIN, /* job control */ SIGTTOU };
+                static const int odd[] = { SIGNAL_NOWHERE };
+                unsigned i;
+                for (i = 0; i < 2; i++)
+                        signal(quiet[i], SIG_IGN);
+                signal(odd[0], SIG_IGN);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGTTIN") == ("ignored", None)
+    assert state(rows, "SIGTTOU") == ("ignored", None)
+    assert state(rows, "SIGHUP") == ("default", None)  # another array of main
+    assert state(rows, "SIGWINCH") == ("default", None)  # the same name in another function
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == [
+        "init.c:14 main: signal not resolved: SIGNAL_NOWHERE"
+    ]
+
+
+def test_set_operations_on_a_pointer_a_set_never_emptied_and_a_set_emptied_again(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        int main(void) {
+                sigset_t s, *p = &s, t, u;
+                sigemptyset(p);
+                sigaddset(p, SIGUSR1);
+                sigprocmask(SIG_BLOCK, p, NULL);
+                sigaddset(&t, SIGINT);
+                sigprocmask(SIG_BLOCK, &t, NULL);
+                sigfillset(&u);
+                sigemptyset(&u);
+                sigaddset(&u, SIGTERM);
+                sigprocmask(SIG_BLOCK, &u, NULL);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert rows["SIGUSR1"].disposition == "blocked"  # the set through its pointer
+    assert rows["SIGINT"].disposition == "blocked"  # added to without sigemptyset first: only SIGINT
+    assert rows["SIGTERM"].disposition == "blocked"
+    assert rows["SIGHUP"].disposition == "default"  # filled, then emptied again
+    assert rows["SIGQUIT"].disposition == "default"
+
+
+SIGWAIT_LOOP = """\
+static void reload(void) {}
+int main(void) {
+        sigset_t set;
+        int sig, fd;
+        sigemptyset(&set);
+        sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGTERM);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        %s
+}
+"""
+
+
+def test_sigwait_stores_the_signal_in_its_second_argument_and_signalfd_in_none(tmp_path: Path) -> None:
+    waited = table(
+        tmp_path / "sigwait",
+        SIGWAIT_LOOP % "for (;;) {\n\t\tsigwait(&set, &sig);\n\t\tif (sig == SIGHUP)\n\t\t\treload();\n\t}",
+    )
+    assert (waited["SIGHUP"].disposition, waited["SIGHUP"].handler, waited["SIGHUP"].via) == (
+        "blocked",
+        "main",
+        "sigprocmask+sigwait",
+    )
+    assert waited["SIGHUP"].dispatch == "if (SIGHUP): reload()"
+    assert waited["SIGTERM"].dispatch is None
+    # signalfd's second argument is the mask, not a received signal: no dispatch through it
+    fd = table(tmp_path / "signalfd", SIGWAIT_LOOP % "fd = signalfd(-1, &set, 0);\n\twatch(fd, &set);")
+    assert (fd["SIGHUP"].disposition, fd["SIGHUP"].dispatch) == ("blocked", None)

@@ -819,3 +819,60 @@ def test_a_fork_after_the_zero_test_does_not_make_it_a_child(tmp_path: Path) -> 
         """,
     )
     assert state(rows, "SIGINT") == ("ignored", None)
+
+
+def test_helper_words_unblock_all_several_macros_and_a_struct_elsewhere(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        #define SIGNALS_A SIGSEGV
+        #define SIGNALS_B SIGBUS
+        static void on_crash(int sig) { (void) sig; }
+        int main(void) {
+                struct sigaction sa = { .sa_handler = on_crash };
+                sigset_t s;
+                sigemptyset(&s);
+                sigaddset(&s, SIGHUP);
+                sigprocmask(SIG_BLOCK, &s, NULL);
+                reset_signal_mask();
+                sigaction_many(&sa, SIGNALS_A, SIGNALS_B, -1);
+                sigaction_set(SIGPIPE, &sigaction_ignore);
+                sigprocmask_many(SIG_BLOCK, NULL, SIGWINCH, -1);
+                for (;;) pause();
+        }
+        """,
+        {"shared/util.c": HEAD + "const struct sigaction sigaction_ignore = { .sa_handler = SIG_IGN };\n"},
+    )
+    assert rows["SIGHUP"].disposition == "default"  # blocked, then the whole mask reset
+    assert rows["SIGSEGV"].via == "sigaction_many(SIGNALS_A, SIGNALS_B)"
+    assert (rows["SIGPIPE"].disposition, rows["SIGPIPE"].via) == ("ignored", "sigaction_set")
+    assert (rows["SIGWINCH"].disposition, rows["SIGWINCH"].via) == ("blocked", "sigprocmask_many")
+
+
+def test_a_reader_ten_calls_below_the_first_callee_of_main_still_counts(tmp_path: Path) -> None:
+    # the call chain from main() is followed at most _MAX_CHAIN (10) levels past main's callee
+    calls = "".join(f"static void f{i}(void) {{ f{i + 1}(); }}\n" for i in range(10, 0, -1))
+    rows = table(
+        tmp_path,
+        "static void reload(void) {}\n"
+        "static void f11(void) {\n"
+        "        sigset_t set;\n"
+        "        int sig;\n"
+        "        sigemptyset(&set);\n"
+        "        sigaddset(&set, SIGHUP);\n"
+        "        sigwait(&set, &sig);\n"
+        "        if (sig == SIGHUP)\n"
+        "                reload();\n"
+        "}\n" + calls + "int main(void) {\n"
+        "        sigset_t set;\n"
+        "        sigemptyset(&set);\n"
+        "        sigaddset(&set, SIGHUP);\n"
+        "        sigprocmask(SIG_BLOCK, &set, NULL);\n"
+        "        for (;;) f1();\n"
+        "}\n",
+    )
+    assert (rows["SIGHUP"].disposition, rows["SIGHUP"].handler, rows["SIGHUP"].dispatch) == (
+        "blocked",
+        "f11",
+        "if (SIGHUP): reload()",
+    )

@@ -530,3 +530,349 @@ def test_handler_expressions_in_parentheses_and_not_a_name(tmp_path: Path) -> No
     assert state(rows, "SIGPIPE") == ("ignored", None)
     assert state(rows, "SIGUSR1") == ("handler", "on_usr")
     assert state(rows, "SIGUSR2") == ("handler", None)  # installed, but no function name to show
+
+
+def test_only_a_variable_the_loop_steps_through_means_every_signal(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void quiet(int sig) {
+                int i;
+                for (i = 0; i < 3; i++)
+                        signal(sig, SIG_IGN);
+        }
+        static void plain(int sig) {
+                signal(sig, SIG_DFL);
+        }
+        int main(void) {
+                int a, b;
+                for (; a < _NSIG; a++)
+                        signal(a, SIG_IGN);
+                for (b = 1; ; b++) {
+                        if (b >= _NSIG)
+                                break;
+                        signal(b, SIG_IGN);
+                }
+                signal(SIGNAL_NOWHERE, SIG_DFL);
+                quiet(SIGHUP);
+                plain(SIGHUP);
+                for (;;) pause();
+        }
+        """,
+    )
+    # a loop with only a condition, and one with only an initializer, both step through every signal
+    assert (rows["SIGHUP"].disposition, rows["SIGHUP"].location.line) == ("ignored", 18)  # type: ignore[union-attr]
+    assert rows["SIGHUP"].note == "loop over every signal"
+    assert state(rows, "SIGSYS") == ("ignored", None)
+    # a parameter that no loop steps through, and a macro nothing defines, are set aside
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == [
+        "init.c:6 quiet: signal not resolved: sig",
+        "init.c:9 plain: signal not resolved: sig",
+        "init.c:20 main: signal not resolved: SIGNAL_NOWHERE",
+    ]
+
+
+def test_the_array_named_in_the_call_is_the_one_read(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void other(void) {
+                static const int quiet[] = { SIGWINCH };
+                (void) quiet;
+        }
+        int main(void) {
+                static const int loud[] = { SIGHUP };
+                static const int quiet[] = { SIGTTIN, /* job control */ SIGTTOU };
+                static const int odd[] = { SIGNAL_NOWHERE };
+                unsigned i;
+                for (i = 0; i < 2; i++)
+                        signal(quiet[i], SIG_IGN);
+                signal(odd[0], SIG_IGN);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGTTIN") == ("ignored", None)
+    assert state(rows, "SIGTTOU") == ("ignored", None)
+    assert state(rows, "SIGHUP") == ("default", None)  # another array of main
+    assert state(rows, "SIGWINCH") == ("default", None)  # the same name in another function
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == [
+        "init.c:14 main: signal not resolved: SIGNAL_NOWHERE"
+    ]
+
+
+def test_set_operations_on_a_pointer_a_set_never_emptied_and_a_set_emptied_again(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        int main(void) {
+                sigset_t s, *p = &s, t, u;
+                sigemptyset(p);
+                sigaddset(p, SIGUSR1);
+                sigprocmask(SIG_BLOCK, p, NULL);
+                sigaddset(&t, SIGINT);
+                sigprocmask(SIG_BLOCK, &t, NULL);
+                sigfillset(&u);
+                sigemptyset(&u);
+                sigaddset(&u, SIGTERM);
+                sigprocmask(SIG_BLOCK, &u, NULL);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert rows["SIGUSR1"].disposition == "blocked"  # the set through its pointer
+    assert rows["SIGINT"].disposition == "blocked"  # added to without sigemptyset first: only SIGINT
+    assert rows["SIGTERM"].disposition == "blocked"
+    assert rows["SIGHUP"].disposition == "default"  # filled, then emptied again
+    assert rows["SIGQUIT"].disposition == "default"
+
+
+SIGWAIT_LOOP = """\
+static void reload(void) {}
+int main(void) {
+        sigset_t set;
+        int sig, fd;
+        sigemptyset(&set);
+        sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGTERM);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        %s
+}
+"""
+
+
+def test_sigwait_stores_the_signal_in_its_second_argument_and_signalfd_in_none(tmp_path: Path) -> None:
+    waited = table(
+        tmp_path / "sigwait",
+        SIGWAIT_LOOP % "for (;;) {\n\t\tsigwait(&set, &sig);\n\t\tif (sig == SIGHUP)\n\t\t\treload();\n\t}",
+    )
+    assert (waited["SIGHUP"].disposition, waited["SIGHUP"].handler, waited["SIGHUP"].via) == (
+        "blocked",
+        "main",
+        "sigprocmask+sigwait",
+    )
+    assert waited["SIGHUP"].dispatch == "if (SIGHUP): reload()"
+    assert waited["SIGTERM"].dispatch is None
+    # signalfd's second argument is the mask, not a received signal: no dispatch through it
+    fd = table(tmp_path / "signalfd", SIGWAIT_LOOP % "fd = signalfd(-1, &set, 0);\n\twatch(fd, &set);")
+    assert (fd["SIGHUP"].disposition, fd["SIGHUP"].dispatch) == ("blocked", None)
+
+
+def test_busybox_helpers_unblock_all_bits_and_sigaction_set(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static void record_signo(int signo) { (void) signo; }
+        static void on_quit(int signo) { (void) signo; }
+        int main(void) {
+                struct sigaction sa;
+                sigset_t s;
+                sigemptyset(&s);
+                sigaddset(&s, SIGHUP);
+                sigprocmask(SIG_BLOCK, &s, NULL);
+                sigprocmask_allsigs(SIG_UNBLOCK);
+                bb_signals((1 << SIGUSR1) + (1 << SIGTERM), record_signo);
+                memset(&sa, 0, sizeof(sa));
+                sa.sa_handler = on_quit;
+                sigaction_set(SIGQUIT, &sa);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert rows["SIGHUP"].disposition == "default"  # blocked, then every signal unblocked
+    assert (rows["SIGUSR1"].disposition, rows["SIGUSR1"].handler, rows["SIGUSR1"].via) == (
+        "handler",
+        "record_signo",
+        "bb_signals",
+    )
+    assert state(rows, "SIGTERM") == ("handler", "record_signo")
+    assert (rows["SIGQUIT"].disposition, rows["SIGQUIT"].handler, rows["SIGQUIT"].via) == (
+        "handler",
+        "on_quit",
+        "sigaction_set",
+    )
+    assert rows["SIGQUIT"].location.line == 15  # type: ignore[union-attr]
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == []
+
+
+def test_list_helpers_name_the_macro_of_the_call_keep_notes_and_saved_masks(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        #define SIGNALS_EXTRA SIGBUS
+        #define SIGNALS_CRASH_HANDLER SIGSEGV, SIGNALS_EXTRA
+        static void on_crash(int sig) { (void) sig; }
+        int main(void) {
+                struct sigaction sa = { .sa_handler = on_crash };
+                const struct sigaction *p = &sa;
+                sigset_t old, more;
+                sigaction_many(&sa, SIGNALS_CRASH_HANDLER, -1);
+                sigaction_many(p, SIGALRM, -1);
+                ignore_signals(SIGPIPE, -1);
+                sigset_add_many(&more, SIGURG, -1);
+                sigprocmask(SIG_BLOCK, &more, NULL);
+                sigprocmask_many(SIG_BLOCK, &old, SIGCHLD, -1);
+                run_child();
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                sigprocmask_many(SIG_BLOCK, NULL, SIGWINCH, -1);
+                ignore_signals(SIGNALS_NOWHERE, -1);
+                for (;;) pause();
+        }
+        """,
+    )
+    for name in ("SIGSEGV", "SIGBUS"):
+        assert (rows[name].disposition, rows[name].handler, rows[name].via) == (
+            "handler",
+            "on_crash",
+            "sigaction_many(SIGNALS_CRASH_HANDLER)",
+        )
+    # a pointer to a struct (a helper takes it as is): installed, handler not followed, the row says so
+    assert (rows["SIGALRM"].disposition, rows["SIGALRM"].handler, rows["SIGALRM"].note) == (
+        "handler",
+        None,
+        "struct sigaction p not resolved",
+    )
+    assert (rows["SIGPIPE"].disposition, rows["SIGPIPE"].via) == ("ignored", "ignore_signals")
+    assert rows["SIGURG"].disposition == "blocked"  # a set added to without sigemptyset first
+    assert rows["SIGCHLD"].disposition == "default"  # blocked into &old, then restored from it
+    assert rows["SIGWINCH"].disposition == "blocked"
+    assert sorted(skipped(extract_init(DirectorySource(tmp_path), "init"))) == [
+        "init.c:15 main: temporary: restored from old at line 17 (SIGCHLD)",
+        "init.c:19 main: signal not resolved: SIGNALS_NOWHERE",
+    ]
+
+
+def test_the_struct_of_this_function_and_a_struct_declared_without_value(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        extern struct sigaction missing;
+        static void on_term(int sig) { (void) sig; }
+        static void on_usr(int sig) { (void) sig; }
+        static void quiet(void) {
+                struct sigaction sa = { .sa_handler = SIG_IGN };
+                sigaction(SIGPIPE, &sa, NULL);
+        }
+        int main(void) {
+                struct sigaction old = { 0 }, sa = { .sa_handler = on_term };
+                struct sigaction usr = { /* the only field set */ .sa_handler = on_usr };
+                quiet();
+                sigaction(SIGTERM, &sa, &old);
+                sigaction(SIGUSR1, &usr, NULL);
+                sigaction(SIGUSR2, &missing, NULL);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGPIPE") == ("ignored", None)
+    assert state(rows, "SIGTERM") == ("handler", "on_term")  # main's sa, not quiet()'s
+    assert state(rows, "SIGUSR1") == ("handler", "on_usr")  # a comment before the field
+    assert (rows["SIGUSR2"].disposition, rows["SIGUSR2"].handler, rows["SIGUSR2"].note) == (
+        "handler",
+        None,
+        "struct sigaction missing not resolved",
+    )
+
+
+def test_a_reader_in_a_forked_child_dispatches_nothing_for_pid_1(tmp_path: Path) -> None:
+    code = """\
+        static void reload(void) {}
+        int main(void) {
+                sigset_t set;
+                int sig;
+                pid_t pid;
+                sigemptyset(&set);
+                sigaddset(&set, SIGHUP);
+                sigprocmask(SIG_BLOCK, &set, NULL);
+                %s
+                if (pid == 0) {
+                        sigwait(&set, &sig);
+                        if (sig == SIGHUP)
+                                reload();
+                        _exit(0);
+                }
+                for (;;) pause();
+        }
+        """
+    for name, fork in (("fork", "pid = fork();"), ("spawn", 'spawn_fork("helper", &pid);')):
+        rows = table(tmp_path / name, code % fork)
+        assert (rows["SIGHUP"].disposition, rows["SIGHUP"].via, rows["SIGHUP"].dispatch) == (
+            "blocked",
+            "sigprocmask",
+            None,
+        ), name
+
+
+def test_a_fork_after_the_zero_test_does_not_make_it_a_child(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        static int setup(void) { return 0; }
+        int main(void) {
+                int r;
+                r = setup();
+                if (r == 0)
+                        signal(SIGINT, SIG_IGN);
+                r = fork();
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGINT") == ("ignored", None)
+
+
+def test_helper_words_unblock_all_several_macros_and_a_struct_elsewhere(tmp_path: Path) -> None:
+    rows = table(
+        tmp_path,
+        """\
+        #define SIGNALS_A SIGSEGV
+        #define SIGNALS_B SIGBUS
+        static void on_crash(int sig) { (void) sig; }
+        int main(void) {
+                struct sigaction sa = { .sa_handler = on_crash };
+                sigset_t s;
+                sigemptyset(&s);
+                sigaddset(&s, SIGHUP);
+                sigprocmask(SIG_BLOCK, &s, NULL);
+                reset_signal_mask();
+                sigaction_many(&sa, SIGNALS_A, SIGNALS_B, -1);
+                sigaction_set(SIGPIPE, &sigaction_ignore);
+                sigprocmask_many(SIG_BLOCK, NULL, SIGWINCH, -1);
+                for (;;) pause();
+        }
+        """,
+        {"shared/util.c": HEAD + "const struct sigaction sigaction_ignore = { .sa_handler = SIG_IGN };\n"},
+    )
+    assert rows["SIGHUP"].disposition == "default"  # blocked, then the whole mask reset
+    assert rows["SIGSEGV"].via == "sigaction_many(SIGNALS_A, SIGNALS_B)"
+    assert (rows["SIGPIPE"].disposition, rows["SIGPIPE"].via) == ("ignored", "sigaction_set")
+    assert (rows["SIGWINCH"].disposition, rows["SIGWINCH"].via) == ("blocked", "sigprocmask_many")
+
+
+def test_a_reader_ten_calls_below_the_first_callee_of_main_still_counts(tmp_path: Path) -> None:
+    # the call chain from main() is followed at most _MAX_CHAIN (10) levels past main's callee
+    calls = "".join(f"static void f{i}(void) {{ f{i + 1}(); }}\n" for i in range(10, 0, -1))
+    rows = table(
+        tmp_path,
+        "static void reload(void) {}\n"
+        "static void f11(void) {\n"
+        "        sigset_t set;\n"
+        "        int sig;\n"
+        "        sigemptyset(&set);\n"
+        "        sigaddset(&set, SIGHUP);\n"
+        "        sigwait(&set, &sig);\n"
+        "        if (sig == SIGHUP)\n"
+        "                reload();\n"
+        "}\n" + calls + "int main(void) {\n"
+        "        sigset_t set;\n"
+        "        sigemptyset(&set);\n"
+        "        sigaddset(&set, SIGHUP);\n"
+        "        sigprocmask(SIG_BLOCK, &set, NULL);\n"
+        "        for (;;) f1();\n"
+        "}\n",
+    )
+    assert (rows["SIGHUP"].disposition, rows["SIGHUP"].handler, rows["SIGHUP"].dispatch) == (
+        "blocked",
+        "f11",
+        "if (SIGHUP): reload()",
+    )

@@ -82,7 +82,10 @@ def test_signal_numbers_and_row_order() -> None:
     names = ["SIGRTMIN+10", "SIGTERM", "SIGRTMIN+2", "SIGHUP"]
     assert sorted(names, key=signals.row_key) == ["SIGHUP", "SIGTERM", "SIGRTMIN+2", "SIGRTMIN+10"]
     assert (
-        signals.is_signal_name("SIGIOT") and signals.is_signal_name("SIGRTMAX") and not signals.is_signal_name("SIGX")
+        signals.is_signal_name("SIGIOT")
+        and signals.is_signal_name("SIGRTMAX")
+        and signals.is_signal_name("SIGRTMIN")
+        and not signals.is_signal_name("SIGX")
     )
 
 
@@ -123,3 +126,27 @@ def test_signal_classes_of_the_early_2_6_shape_resolve() -> None:
         ("SIGKILL",),
         ("WEIRD(SIGSTOP)",),
     )
+
+
+def test_term_definitions_spread_over_lines_with_comments_and_branches(tmp_path: Path) -> None:
+    header = (
+        b"#define QUIT_MASK rt_sigmask(SIGQUIT)\n"
+        b"#define EMT_MASK \\\n\trt_sigmask( SIGEMT ) /* some arches \xe9 only */\n"
+        b"#ifndef SIGSTKFLT\n#define STKFLT_MASK 0\n#else\n#define STKFLT_MASK rt_sigmask(SIGSTKFLT)\n#endif\n"
+        b"#ifdef CONFIG_ODD\n#define URG_MASK frob(SIGURG)\n#else\n#define URG_MASK rt_sigmask(SIGURG)\n#endif\n"
+        b"#ifdef CONFIG_A\n#ifdef SIGPWR\n#define PWR_MASK rt_sigmask(SIGPWR)\n#endif\n#endif\n"
+        b"#define SIG_KERNEL_COREDUMP_MASK \\\n"
+        b"\t(QUIT_MASK | EMT_MASK | STKFLT_MASK | URG_MASK | PWR_MASK | rt_sigmask(SIGSYS))\n"
+    )
+    (tmp_path / "include" / "linux").mkdir(parents=True)
+    (tmp_path / "include" / "linux" / "signal.h").write_bytes(header)
+    mask = masks(scan(DirectorySource(tmp_path), ("SIG_KERNEL_COREDUMP_MASK",)))["SIG_KERNEL_COREDUMP_MASK"]
+    # unconditional definitions, one continued on the next line with a comment (not UTF-8) after it
+    assert mask.signals == ("SIGQUIT", "SIGEMT", "SIGSYS")
+    # `0` adds nothing, the other branch still counts; a branch that does not resolve is named
+    assert [(c.signal, c.condition) for c in mask.conditional] == [
+        ("SIGSTKFLT", "#else (of #ifndef SIGSTKFLT)"),
+        ("SIGURG", "#else (of #ifdef CONFIG_ODD)"),
+        ("SIGPWR", "#ifdef CONFIG_A && #ifdef SIGPWR"),
+    ]
+    assert mask.unresolved == ("URG_MASK",)

@@ -12,7 +12,8 @@ MUTMUT=${MUTMUT:-.venv/bin/mutmut}
 JOBS=${JOBS:-2}
 
 # Mutant name globs (module.x_function / module.xǁClassǁmethod). A whole module is "module.*".
-TARGETS=(
+# The diff, the families' decisions and the codecs: in TARGETS and FOCUS alike.
+FAMILIES=(
     "analyzer.diff.*"
     "analyzer.families.base.*"
     "analyzer.families.sites.x__renamable*"
@@ -27,6 +28,14 @@ TARGETS=(
     "analyzer.families.kernel.x__release_kill_paths*"
     "analyzer.codec.*"
     "analyzer.cache_codec.*"
+    "analyzer.families.sites.x__stray_clears*"
+    "analyzer.families.kernel.x__role*"
+    "analyzer.families.kernel.x__same_role*"
+    "analyzer.families.kernel.x__force_likeness*"
+)
+
+TARGETS=(
+    "${FAMILIES[@]}"
     "analyzer.extract.kernel.x_analyze_file*"
     "analyzer.extract.kernel.x__account*"
     "analyzer.extract.kernel.x__kind_spans*"
@@ -58,20 +67,7 @@ TARGETS=(
 # The focus: every decision of the issue's list of missed mutations, mapped to the family
 # layout, plus the codecs and the per-release assembly (run first when time is short).
 FOCUS=(
-    "analyzer.diff.*"
-    "analyzer.families.base.*"
-    "analyzer.families.sites.x__renamable*"
-    "analyzer.families.sites.x__site_likeness*"
-    "analyzer.families.sites.x__site_severity*"
-    "analyzer.families.kernel.x_hop_names*"
-    "analyzer.families.kernel.x_hop_changes*"
-    "analyzer.families.kernel.x__pair_renames*"
-    "analyzer.families.kernel.x__entry_file*"
-    "analyzer.families.kernel.x__release_calls*"
-    "analyzer.families.kernel.x__release_force*"
-    "analyzer.families.kernel.x__release_kill_paths*"
-    "analyzer.codec.*"
-    "analyzer.cache_codec.*"
+    "${FAMILIES[@]}"
     "analyzer.cache.x_cache_key*"
     "analyzer.extract.kernel.x__kind_spans*"
     "analyzer.extract.kernel.x__kind_at*"

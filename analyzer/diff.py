@@ -42,8 +42,12 @@ class ReportDiff:
         return any(change.status is not Status.UNCHANGED for change in self.changes)
 
 
-def diff_reports(old: Report, new: Report) -> ReportDiff:
-    """Pair every family's records of two reports and classify each pair or leftover."""
+def diff_reports(old: Report, new: Report, every_row: bool = False) -> ReportDiff:
+    """Pair every family's records of two reports and classify each pair or leftover.
+
+    A family that lists only what changed keeps its unchanged pairs too with `every_row`
+    (a history chains them).
+    """
     common = tuple(i for i in dict.fromkeys(old.tracked + new.tracked) if i in old.tracked and i in new.tracked)
     changes: list[Change] = []
     for family in families.shown():
@@ -52,7 +56,10 @@ def diff_reports(old: Report, new: Report) -> ReportDiff:
             subject = family.subject
             before = tuple(r for r in before if subject(r) in common)
             after = tuple(r for r in after if subject(r) in common)
-        changes += family.changes_in_order(diff_records(family, before, after))
+        found = diff_records(family, before, after)
+        if not family.unchanged_in_diff and not every_row:
+            found = [c for c in found if c.status is not Status.UNCHANGED]
+        changes += family.changes_in_order(found)
     return ReportDiff(
         old=old.source,
         new=new.source,

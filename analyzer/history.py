@@ -57,7 +57,7 @@ def build_timeline(reports: Sequence[Report]) -> Timeline:
             for record in reports[0].of(family.name):
                 start(family.name, 0, record, Cell.PRESENT)
     for i in range(1, count):
-        for change in diff_reports(reports[i - 1], reports[i]).changes:
+        for change in diff_reports(reports[i - 1], reports[i], every_row=True).changes:
             if change.new is None:
                 continue  # removed: the row simply has no cell from here on
             if change.old is None or id(change.old) not in row_of:
@@ -69,6 +69,7 @@ def build_timeline(reports: Sequence[Report]) -> Timeline:
     rows = [
         TimelineRow(name, families.family(name).line(_latest(row_records)), tuple(row_cells), tuple(row_records))
         for name, row_cells, row_records in zip(row_family, cells, records, strict=True)
+        if families.family(name).unchanged_in_diff or not _steady(row_cells)
     ]
     tracked = list(dict.fromkeys(i for r in reports for i in r.tracked))
     return Timeline(tuple(r.source for r in reports), tuple(sorted(rows, key=lambda row: _row_order(row, tracked))))
@@ -104,6 +105,11 @@ def row_events(row: TimelineRow) -> list[RowEvent]:
             events.append(RowEvent(i, Change(row.family, Status(state.value), previous, record, found)))
         previous = record
     return events
+
+
+def _steady(row: Sequence[Cell]) -> bool:
+    """True when a row is present, unchanged, in every release (a table's cell that never moved)."""
+    return all(cell in (Cell.PRESENT, Cell.UNCHANGED) for cell in row)
 
 
 def _latest(records: Sequence[Any]) -> Any:

@@ -11,11 +11,15 @@ from analyzer.vocab import (
     Attribution,
     Branch,
     Construct,
+    Delivered,
     Disposal,
+    Outcome,
     Project,
+    Sender,
     SiteKind,
     SourceKind,
     Status,
+    Target,
 )
 
 
@@ -112,6 +116,41 @@ class KillPath:
     target: str
     hops: tuple[Hop, ...]
     primary: bool  # the target decides that a signal is ignored (its test returns true)
+
+
+@dataclass(frozen=True, slots=True)
+class Routine:
+    """A function or function-like macro kept for the delivery evaluator (analyzer/extract/routines.py)."""
+
+    name: str
+    kind: str  # "function" or "macro"
+    params: tuple[str, ...]
+    location: Location
+    body: str  # JSON: a function's statements, or a macro's expression text
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One condition met on the way to a delivery outcome, with the value it had."""
+
+    path: str
+    line: int
+    text: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCell:
+    """What happens to `signal` sent to PID 1 (`target`) by `sender` when init's disposition is `disposition`."""
+
+    target: Target
+    sender: Sender
+    disposition: Delivered
+    signal: str
+    outcome: Outcome
+    because: tuple[Reason, ...] = ()
+    unknown: str | None = None  # for an unknown outcome: the expression whose meaning is not known
+    init: str | None = None  # with --init: how init decides the disposition ("sigaction in main.c:120 ...")
 
 
 @dataclass(frozen=True, slots=True)

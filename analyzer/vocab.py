@@ -175,3 +175,60 @@ class Project(enum.StrEnum):
 
 
 FLAG = "SIGNAL_UNKILLABLE"  # the flag that makes init unkillable: what every kernel report is about
+
+
+# --- the delivery table (../shared/DELIVERY.md fixes these words) ---------------------------
+
+
+class Target(enum.StrEnum):
+    """Which PID 1 a signal is sent to."""
+
+    CONTAINER_INIT = "container-init"  # PID 1 of a child pid namespace
+    GLOBAL_INIT = "global-init"  # PID 1 of the initial namespace (prediction only)
+
+
+class Sender(enum.StrEnum):
+    """Who sends the signal, as the kernel tells senders apart."""
+
+    SAME_NS = "same-ns"  # kill(2) from inside the target's pid namespace
+    ANCESTOR_NS = "ancestor-ns"  # kill(2) from a parent pid namespace (the host)
+    KERNEL = "kernel"  # a kernel send with SEND_SIG_PRIV, not forced (prediction only)
+    SELF = "self"  # init's own action: SIGPIPE, SIGXFSZ
+    FAULT = "fault"  # a synchronous fault of init, through the forced path
+
+    @property
+    def signals(self) -> frozenset[str] | None:
+        """The only signals this sender sends (None: any)."""
+        return _SENDER_SIGNALS.get(self)
+
+
+_SENDER_SIGNALS = {
+    Sender.SELF: frozenset({"SIGPIPE", "SIGXFSZ"}),
+    Sender.FAULT: frozenset({"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP"}),
+}
+
+
+class Delivered(enum.StrEnum):
+    """Init's disposition of the signal when it is sent."""
+
+    DEFAULT = "default"  # SIG_DFL, not blocked
+    IGNORED = "ignored"  # SIG_IGN
+    HANDLER = "handler"  # a function
+    BLOCKED = "blocked"  # in the blocked mask (handler SIG_DFL), read by signalfd or sigwait
+
+
+class Outcome(enum.StrEnum):
+    """What happens to the signal (in reading order)."""
+
+    DROPPED = "dropped"  # discarded at send time
+    DISCARDED = "discarded"  # queued, thrown away on dequeue
+    HANDLED = "handled"
+    PENDING = "pending"
+    KILLED = "killed"
+    STOPPED = "stopped"
+    UNKNOWN = "unknown"
+
+    @property
+    def observable(self) -> Outcome:
+        """What a live run sees of this outcome for a signal not unblocked later."""
+        return Outcome.DROPPED if self is Outcome.DISCARDED else self

@@ -663,7 +663,8 @@ def test_diff_md_title_names_both_releases(rendered: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_diff_fact_rows(rendered: dict[str, str], fmt: str) -> None:
-    rows = parsed(rendered, "diff-v-r2-v-r3", fmt)["fact_changes"]
+    # The delivery table's cells are checked against hand-written tables in test_delivery_eras.py.
+    rows = [r for r in parsed(rendered, "diff-v-r2-v-r3", fmt)["fact_changes"] if r["family"] != "delivery"]
     assert Counter(project(rows, ("family", "status", "differences"))) == FACT_ROWS
     force = [r for r in rows if r["family"] == "force"]
     where = [

@@ -63,7 +63,7 @@ def test_timeline_follows_sites_through_renames(kernel_repo: Path) -> None:
     kinds = [row.label.split()[1] for row in timeline.rows if row.family == "site"]
     assert kinds[0] == "define" and kinds == sorted(kinds, key=["define", "set", "clear", "test", "other"].index)
     families = [row.family for row in timeline.rows]
-    assert families == sorted(families, key=["site", "mask", "force", "kill_path", "disposition"].index)
+    assert families == sorted(families, key=["site", "mask", "force", "kill_path", "disposition", "delivery"].index)
 
 
 def test_history_command_text_and_json(kernel_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]

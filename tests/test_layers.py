@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("analyzer.sources",),
     ("analyzer.preprocess", "analyzer.parse", "analyzer.queries", "analyzer.syntax"),
     ("analyzer.extract",),
+    ("analyzer.delivery",),
     ("analyzer.families",),
     (
         "analyzer.cache",

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 
 from analyzer.families.base import Change, Family, Level, Line, change_lines, change_message, default_change_lines
 from analyzer.families.context import FileFacts, FileResult, Release
+from analyzer.families.delivery import DELIVERY, ROUTINES
 from analyzer.families.init import DISPOSITIONS
 from analyzer.families.kernel import CALLS, FORCE, KILL_PATHS, MASKS
 from analyzer.families.sites import SITES
 
 # Order matters twice: a per-release extractor sees the families before it (the kill path
 # needs the sites and the calls), and reports show families in this order.
-_REGISTRY: list[Family] = [SITES, MASKS, FORCE, CALLS, KILL_PATHS, DISPOSITIONS]
+_REGISTRY: list[Family] = [SITES, MASKS, FORCE, CALLS, KILL_PATHS, DISPOSITIONS, ROUTINES, DELIVERY]
 
 
 def families() -> tuple[Family, ...]:

@@ -112,6 +112,10 @@ class Family:
     )
     code: bool = False  # records are statements: HTML shows them in their source
     shown: bool = True  # False: intermediate records that only feed other families
+    # A scan report's text, tables and HTML give these lines instead of every record (a table
+    # of a thousand cells has its own command); JSON, diff and history keep every record.
+    summarize: Callable[[Sequence[Record]], list[str]] | None = None
+    unchanged_in_diff: bool = True  # False: a diff lists only what changed (a table of a thousand cells)
 
     def line(self, record: Record) -> str:
         """The record as one line (history labels, messages)."""

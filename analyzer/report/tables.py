@@ -85,13 +85,22 @@ def tables(obj: Report | ReportDiff | Timeline) -> tuple[Table, ...]:
     if isinstance(obj, Timeline):
         return (_timeline_table(obj), _timeline_changes_table(obj))
     if isinstance(obj, ReportDiff):
-        own = [_change_table(f, obj.of(f.name)) for f in families.shown() if f.change_columns is not None]
+        with_columns = [f for f in families.shown() if f.change_columns is not None]
+        # The first such family's table keeps the name "changes"; later ones are named by their key.
+        own = [
+            _change_table(f, obj.of(f.name), "changes" if i == 0 else f"{f.report_key}_changes")
+            for i, f in enumerate(with_columns)
+        ]
         shared = [c for f in families.shown() if f.change_columns is None for c in obj.of(f.name)]
         return (*own, _fact_change_table(shared))
     # A family with no record is left out, as in the text report (a kernel has no PID 1 table),
     # except one about the tracked names when names were tracked: "None." answers the question.
     about_names = [family_table(f, obj.of(f.name)) for f in families.shown() if f.subject and obj.tracked]
-    others = [family_table(f, records) for f in families.shown() if not f.subject and (records := obj.of(f.name))]
+    others = [
+        family_table(f, records)
+        for f in families.shown()
+        if not f.subject and not f.summarize and (records := obj.of(f.name))
+    ]
     return (*about_names, *init_tables(obj), *others)
 
 
@@ -147,7 +156,7 @@ def _few(value: object, most: int = 6) -> object:
     return value
 
 
-def _change_table(family: Family, changes: Iterable[Change]) -> Table:
+def _change_table(family: Family, changes: Iterable[Change], name: str) -> Table:
     """One row per change, the family's shared columns once and its paired ones old and new."""
     assert family.change_columns is not None
     shared, paired = family.change_columns
@@ -166,7 +175,7 @@ def _change_table(family: Family, changes: Iterable[Change]) -> Table:
         )
         for c in changes
     )
-    return Table("changes", f"{family.noun.capitalize()} changes", columns, rows)
+    return Table(name, f"{family.noun.capitalize()} changes", columns, rows)
 
 
 def _fact_change_table(changes: Iterable[Change]) -> Table:

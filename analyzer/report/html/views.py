@@ -150,7 +150,7 @@ def report_view(report: Report, files: Files, links: Links) -> dict[str, Any]:
     grids += [
         fact_grid(anchor(f.title), f.title, found, report.source, links)
         for f in families.shown()
-        if not (f.code and f.subject) and (found := report.of(f.name))
+        if not (f.code and f.subject) and not f.summarize and (found := report.of(f.name))
     ]
     return {
         "source": describe_source(report.source),

@@ -1,0 +1,158 @@
+"""The delivery table as fact families: the routines it is read from, and its cells."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analyzer.delivery.atoms import path_names
+from analyzer.delivery.machine import Inputs, table_of
+from analyzer.extract.routines import routines
+from analyzer.families.base import Change, Family, Level, Line
+from analyzer.families.context import FileFacts, Release
+from analyzer.model import DeliveryCell, Routine
+from analyzer.vocab import Delivered, Outcome, Project, Sender, Target
+
+
+def _wanted() -> frozenset[str]:
+    names = path_names()
+    return frozenset(n for key in ("ignore", "fatal", "dequeue", "forced") for n in names.get(key, ()))
+
+
+def _routines(facts: FileFacts) -> list[Routine]:
+    if facts.tree is None or not facts.path.endswith((".c", ".h")):
+        return []
+    return routines(facts.tree, facts.locate, _wanted())
+
+
+ROUTINES = Family(
+    name="routine",
+    title="Routines",
+    record=Routine,
+    report_key="routines",
+    compared=lambda r: {"body": r.body},
+    per_file=_routines,
+    shown=False,
+)
+
+
+def _release_cells(release: Release) -> list[DeliveryCell]:
+    if release.project is not Project.KERNEL:
+        return []
+    inputs = Inputs(
+        routines=[r for result in release.files.values() for r in result.of("routine")],
+        force=release.of("force"),
+        masks=release.of("mask"),
+        sites=release.of("site"),
+    )
+    if not inputs.routines:
+        return []
+    return table_of(inputs)
+
+
+def describe_cell(cell: DeliveryCell) -> list[str]:
+    """A cell in one line, then why (when unknown, the expression that is)."""
+    lines = [
+        f"{cell.target.value:<15} {cell.sender.value:<12} {cell.disposition.value:<8} {cell.signal:<11} "
+        + cell.outcome.value
+    ]
+    if cell.unknown:
+        lines.append(f"    unknown: {cell.unknown}")
+    if cell.init:
+        lines.append(f"    init: {cell.init}")
+    return lines
+
+
+def _name(cell: DeliveryCell) -> str:
+    return f"{cell.signal} to {cell.target.value} from {cell.sender.value}, {cell.disposition.value}"
+
+
+def _reasons(cell: DeliveryCell) -> list[str]:
+    return [f"{r.text} = {r.value}" for r in cell.because]
+
+
+def _describe_change(change: Change) -> list[Line]:
+    old, new = change.old, change.new
+    record = change.latest
+    if old is None or new is None:
+        sign = "-" if new is None else "+"
+        return [("", _name(record)), (sign, record.outcome.value)]
+    lines: list[Line] = [("", f"{_name(new)}: {old.outcome.value} -> {new.outcome.value}")]
+    before, after = _reasons(old), _reasons(new)
+    lines += [("-", r) for r in before if r not in after]
+    lines += [("+", r) for r in after if r not in before]
+    return lines
+
+
+def _outcome(cell: DeliveryCell | None) -> str:
+    return cell.outcome.value if cell is not None else "absent"
+
+
+def _severity(change: Change) -> str:
+    new = change.new
+    if (
+        new is not None
+        and new.outcome is Outcome.KILLED
+        and (change.old is None or change.old.outcome is not Outcome.KILLED)
+    ):
+        return "warning"  # init became killable by this signal
+    return "note"
+
+
+def _order(cell: DeliveryCell) -> tuple[int, int, int, int]:
+    from analyzer.delivery.machine import SIGNALS
+
+    numbers = {name: i for i, (name, _) in enumerate(SIGNALS)}
+    return (
+        list(Target).index(cell.target),
+        list(Sender).index(cell.sender),
+        list(Delivered).index(cell.disposition),
+        numbers.get(cell.signal, 99),
+    )
+
+
+def summarize(cells: Sequence[DeliveryCell]) -> list[str]:
+    """The table in a few lines: how many cells, by outcome."""
+    counts = {o: sum(1 for c in cells if c.outcome is o) for o in Outcome}
+    shown = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
+    return [f"{len(cells)} cells: {shown}", "`siganalyze explain` shows the table"]
+
+
+DELIVERY = Family(
+    name="delivery",
+    title="Delivery table",
+    record=DeliveryCell,
+    report_key="delivery",
+    compared=lambda c: {"outcome": c.outcome, "unknown": c.unknown},
+    levels=(Level(lambda c: (c.target, c.sender, c.disposition, c.signal)),),
+    describe=describe_cell,
+    name_of=_name,
+    per_release=_release_cells,
+    order=_order,
+    change_order=lambda change: _order(change.latest),
+    describe_change=_describe_change,
+    severity=_severity,
+    message=lambda change: (
+        f"delivery cell changed: {_name(change.latest)}: {_outcome(change.old)} -> {_outcome(change.new)}"
+    ),
+    columns={
+        "target": lambda c: c.target.value,
+        "sender": lambda c: c.sender.value,
+        "disposition": lambda c: c.disposition.value,
+        "signal": lambda c: c.signal,
+        "outcome": lambda c: c.outcome.value,
+        "unknown": lambda c: c.unknown or "",
+    },
+    change_columns=(
+        {
+            "target": lambda c: c.target.value,
+            "sender": lambda c: c.sender.value,
+            "disposition": lambda c: c.disposition.value,
+            "signal": lambda c: c.signal,
+        },
+        {"outcome": lambda c: c.outcome.value, "unknown": lambda c: c.unknown or ""},
+    ),
+    noun="delivery cell",
+    location=lambda c: None,
+    summarize=summarize,
+    unchanged_in_diff=False,
+)

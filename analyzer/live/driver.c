@@ -140,7 +140,7 @@ _Noreturn void drive(const struct job *job, int timeout_ms, pid_t runner) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != runner)
         _exit(5);
-    alarm((unsigned)(timeout_ms / 1000) + 5); /* last resort if a wait below misbehaves */
+    alarm((unsigned)(timeout_ms / 1000) + 7); /* last resort if a wait below misbehaves (finish_off takes <= 5 s) */
     signal(SIGPIPE, SIG_IGN);                 /* 'Q' to an init already killed: EPIPE, not death */
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);

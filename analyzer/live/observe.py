@@ -63,7 +63,18 @@ ACTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """What one case did on the running kernel, with the raw evidence it was decided from."""
+    """What one case did on the running kernel, with the raw evidence it was decided from.
+
+    `evidence` keys (JSON-ready values): signal_number; init_pid (as the host sees it); answered
+    (init was alive and reported after the send); kill (same-ns, ancestor-ns: caller, target,
+    return, errno, errno_name); action (self, fault: what init did, completed, and for self
+    write()'s return/errno, for fault came_back_through_handler); handler_runs ([{signo, si_code,
+    si_code_name, si_pid}], fault: + si_addr); real_fault (fault with a handler: the handler saw a
+    kernel si_code, > 0); pending_after (signal names) and pending_mask (None when init did not
+    answer); stop_status and stop (when init stopped); wait_status and wait (init's final waitpid()
+    status, decoded); timings_ms (ready, sent, observed, reaped: since the case's driver started);
+    notes. A case that could not run has the helper's error fields instead.
+    """
 
     case: Case
     observed: str | None  # "killed" | "stopped" | "handled" | "pending" | "dropped"; None when it could not run

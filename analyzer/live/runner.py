@@ -17,13 +17,14 @@ import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from analyzer.live import helper
 from analyzer.live.cases import Case, number_of, unrunnable
 from analyzer.live.observe import Observation, observation_of
 
 DEFAULT_TIMEOUT = 10.0
-DRIVER_GRACE = 6.0  # what a driver may take past its case's timeout: killing init, its alarm backstop
+DRIVER_GRACE = 8.0  # what a driver may take past its case's timeout: killing init, its alarm (driver.c)
 
 
 def default_jobs() -> int:
@@ -39,10 +40,12 @@ def run(cases: Sequence[Case], *, jobs: int = 0, timeout: float = DEFAULT_TIMEOU
     Cases that cannot be set up live come back unrun, with the reason as their error. Raises
     LiveUnavailable when nothing can run here: no namespaces, no permission, no compiler.
     """
+    if jobs < 0 or timeout <= 0:
+        raise ValueError(f"jobs must be >= 0 and timeout > 0, not {jobs} and {timeout}")
     cases = list(cases)
     reasons = [unrunnable(case) for case in cases]
     runnable = {index: case for index, case in enumerate(cases) if reasons[index] is None}
-    lines: dict[int, dict[str, object]] = {}
+    lines: dict[int, dict[str, Any]] = {}
     failure = ""
     if runnable:
         helper.check_platform()
@@ -62,7 +65,7 @@ def run(cases: Sequence[Case], *, jobs: int = 0, timeout: float = DEFAULT_TIMEOU
 
 def _run_helper(
     binary: Path, cases: dict[int, Case], jobs: int, timeout: float
-) -> tuple[dict[int, dict[str, object]], str]:
+) -> tuple[dict[int, dict[str, Any]], str]:
     """The helper's line per case index, and why some are missing (empty when none is)."""
     request = "".join(f"{i} {c.sender} {c.disposition} {number_of(c.signal)}\n" for i, c in cases.items())
     waves = math.ceil(len(cases) / jobs)
@@ -92,8 +95,11 @@ def _run_helper(
         raise
     lines = {}
     for text in out.splitlines():
-        line = json.loads(text)
-        lines[int(line["index"])] = line
+        try:
+            line = json.loads(text)
+            lines[int(line["index"])] = line
+        except (ValueError, KeyError, TypeError):
+            failure = f"an unreadable line from the helper: {text[:80]!r}"
     if not failure and len(lines) < len(cases):
         failure = f"the helper exited with status {proc.returncode}: {err.strip() or 'no message'}"
     return lines, failure

@@ -110,6 +110,21 @@ def test_the_outcome_follows_delivery_md(raw: dict[str, object], outcome: tuple[
     assert decide(TERM, raw) == outcome
 
 
+def test_init_that_did_not_act_is_no_observation() -> None:
+    pipe = Case("self", "default", "SIGPIPE")
+    assert decide(pipe, raw_line(acted=0)) == (
+        None,
+        "init answered without doing what sends SIGPIPE: write(2) of 1 byte to a pipe whose read end is closed",
+    )
+    assert decide(pipe, raw_line(acted=1)) == ("dropped", None)
+    segv = Case("fault", "handler", "SIGSEGV")
+    assert decide(segv, raw_line(acted=1, faulted=0))[0] is None  # the store went through: no fault
+    assert decide(segv, raw_line(acted=1, faulted=1, run=[{"signo": 11, "code": 1, "pid": 16, "addr": 16}])) == (
+        "handled",
+        None,
+    )
+
+
 def test_init_killed_by_another_signal_is_no_observation() -> None:
     observed, error = decide(TERM, raw_line(answered=0, status=signal.SIGKILL))
     assert observed is None
@@ -332,7 +347,7 @@ def test_an_exception_in_the_middle_leaves_nothing_behind(binary: Path) -> None:
 RUN_FOREVER = "from analyzer import live\nwhile True:\n    live.run(live.matrix())\n"
 
 
-@pytest.mark.parametrize(("sig", "grace"), [(signal.SIGINT, 0.0), (signal.SIGKILL, 5.0)])
+@pytest.mark.parametrize(("sig", "grace"), [(signal.SIGINT, 0.0), (signal.SIGKILL, 5.0)], ids=["ctrl-c", "kill-9"])
 def test_stopping_python_in_the_middle_leaves_nothing_behind(binary: Path, sig: int, grace: float) -> None:
     """Ctrl-C: run() kills the helper's session before the exception leaves it. SIGKILL: nothing in Python
     runs, and the processes go one parent after the other (PR_SET_PDEATHSIG), within `grace` seconds."""

@@ -193,8 +193,11 @@ _Noreturn void drive(const struct job *job, int timeout_ms, pid_t runner) {
     }
     t_sent = now_us();
     /* kill() has queued (or dropped) the signal by now: ask init what it saw. */
-    if (write(cmd[1], "Q", 1) < 0 && errno != EPIPE)
-        fail(job, "write to init", errno);
+    if (write(cmd[1], "Q", 1) < 0 && errno != EPIPE) {
+        int err = errno;
+        finish_off(&d);
+        fail(job, "write to init", err);
+    }
     e = await_init(&d, &m);
     t_observed = now_us();
     if (e == MESSAGE && m.kind == 'A') {
@@ -220,11 +223,10 @@ _Noreturn void drive(const struct job *job, int timeout_ms, pid_t runner) {
                      "\"answered\":%d,\"stopped\":%d,\"stop_status\":%d,\"status\":%d,\"timed_out\":%d,"
                      "\"acted\":%d,\"action_return\":%lld,\"action_errno\":%d,\"faulted\":%d,"
                      "\"pending\":%llu,\"runs\":%d,\"run\":[",
-                     job->index, SENDERS[job->sender], DISPOSITIONS[job->disposition], job->signo, d.init,
-                     sent, answered, d.stopped,
-                     d.stop_status, d.reaped ? d.status : -1, timed_out, answered ? m.acted : 0,
-                     (long long)m.action_return, m.action_errno, m.faulted, (unsigned long long)m.pending,
-                     answered ? m.runs : 0);
+                     job->index, SENDERS[job->sender], DISPOSITIONS[job->disposition], job->signo, d.init, sent,
+                     answered, d.stopped, d.stop_status, d.reaped ? d.status : -1, timed_out,
+                     answered ? m.acted : 0, (long long)m.action_return, m.action_errno, m.faulted,
+                     (unsigned long long)m.pending, answered ? m.runs : 0);
     for (int i = 0; answered && i < m.runs && i < MAX_RUNS; i++)
         n += snprintf(line + n, sizeof line - (size_t)n, "%s{\"signo\":%d,\"code\":%d,\"pid\":%d,\"addr\":%llu}",
                       i ? "," : "", m.run[i].signo, m.run[i].code, m.run[i].pid, (unsigned long long)m.run[i].addr);

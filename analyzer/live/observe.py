@@ -198,6 +198,10 @@ def decide(case: Case, raw: dict[str, Any]) -> tuple[str | None, str | None]:
             return None, "init neither answered nor ended before the timeout"
         ended = decode_status(status) if status >= 0 else "not reaped"
         return None, f"init ended without answering, and not by {case.signal}: {ended}"
+    if case.sender in ("self", "fault") and not raw["acted"]:
+        return None, f"init answered without doing what sends {case.signal}: {ACTIONS[case.signal]}"
+    if case.sender == "fault" and not raw["faulted"]:
+        return None, f"the fault did not happen: {ACTIONS[case.signal]} completed"
     if any(run["signo"] == number for run in raw["run"]):
         return "handled", None
     if number is not None and raw["pending"] >> (number - 1) & 1:

@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.progress",
         "analyzer.interrupts",
     ),
+    ("analyzer.live",),  # a leaf: live runs need only the standard library and errors
     ("analyzer.codec", "analyzer.words"),
     ("analyzer.sources",),
     ("analyzer.preprocess", "analyzer.parse", "analyzer.queries", "analyzer.syntax"),

@@ -33,10 +33,18 @@ EXAMPLES = {
   siganalyze log v6.1..HEAD --fail-on-change  a gate over a branch's commits""",
     "fetch": """\
   siganalyze fetch v6.1 v6.6                only those tags, shallow, into the cache repo""",
+    "explain": """\
+  siganalyze explain v6.1.176               what happens to each signal sent to PID 1, by sender and disposition
+  siganalyze explain v6.1.176 -v            with each cell's conditions, their places and values
+  siganalyze explain v6.1.176 --init v257.13 --init-repo ~/src/systemd   with systemd as PID 1
+  siganalyze explain v6.1.176 --init systemd-v257.json                   a saved init scan""",
+    "verify": """\
+  siganalyze verify v7.2.8                  run every container-init cell live (root) and compare""",
 }
 EXIT_CODES = """\
-exit codes: 0 ok, 1 the logic changed (diff --fail-on-change or --quiet), 2 bad input
-(unknown ref, not a repo, invalid report), 3 --strict found something unaccounted, or an
+exit codes: 0 ok, 1 the logic changed (diff --fail-on-change or --quiet) or verify found a
+disagreement or an unknown prediction, 2 bad input (unknown ref, not a repo, invalid report)
+or verify cannot run here, 3 --strict found something unaccounted or an unknown cell, or an
 internal error, 130 interrupted by Ctrl-C (143 by SIGTERM): no output file is left."""
 
 
@@ -121,6 +129,35 @@ def make_parser() -> argparse.ArgumentParser:
         "--fail-on-change", action="store_true", help="exit 1 when a commit of the range changed the analysed logic"
     )
     log_cmd.set_defaults(command="log")
+
+    explain_cmd = _command(
+        commands,
+        "explain",
+        "what happens to each signal sent to PID 1, by sender and init's disposition",
+        [_source_options(), analysis],
+    )
+    explain_cmd.add_argument("spec", metavar="VERSION", help="kernel: git ref, source directory or tarball")
+    explain_cmd.add_argument(
+        "--init",
+        metavar="SPEC",
+        help="an init as PID 1: a ref (with --init-repo), directory, tarball, or its saved scan report (.json)",
+    )
+    explain_cmd.add_argument("--init-repo", metavar="PATH", help="the git repository --init's ref is read from")
+    explain_cmd.add_argument("-v", "--verbose", action="store_true", help="each cell's conditions and their values")
+    _output_options(explain_cmd, [f for f in formats if f != "sarif"])
+    explain_cmd.set_defaults(command="explain")
+
+    verify_cmd = _command(
+        commands,
+        "verify",
+        "run the container-init cells live in fresh PID namespaces and compare with the prediction",
+        [_source_options(), analysis],
+    )
+    verify_cmd.add_argument("spec", metavar="VERSION", help="kernel source the prediction is read from")
+    verify_cmd.add_argument("-v", "--verbose", action="store_true", help="list every case, not only disagreements")
+    verify_cmd.add_argument("--jobs", type=int, default=0, metavar="N", help="cases run at once (default: 2 per CPU)")
+    _output_options(verify_cmd, ("text", "json"))
+    verify_cmd.set_defaults(command="verify")
 
     fetch_cmd = _command(commands, "fetch", "fetch named tags into the cache repo (shallow, no work tree)", [])
     fetch_cmd.add_argument("refs", metavar="REF", nargs="+", help="tag (or branch) names")

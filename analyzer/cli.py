@@ -16,10 +16,12 @@ from analyzer.errors import ExitCode, SiganalyzeError, StrictError, UsageError
 # taken over Ctrl-C: importing it takes a third of a second, and a Ctrl-C then must exit 130 too.
 if TYPE_CHECKING:
     from analyzer.diff import ReportDiff
+    from analyzer.explain import Explanation
     from analyzer.history import Timeline
     from analyzer.model import Report
     from analyzer.scan import RunStats
     from analyzer.sources import Source
+    from analyzer.verify import Verification
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -142,6 +144,46 @@ def run_scan(args: argparse.Namespace) -> int:
     return _emit(report, args, report.warnings, [source])
 
 
+def run_explain(args: argparse.Namespace) -> int:
+    """explain VERSION [--init SPEC]."""
+    from analyzer.explain import explain
+    from analyzer.report import json as json_report
+    from analyzer.sources import open_source
+
+    if args.init_repo is not None and args.init is None:
+        raise UsageError("--init-repo names where --init's ref is read from: give --init too")
+    if args.project not in (None, "kernel"):
+        raise UsageError("explain reads a kernel: name the init with --init")
+    source = open_source(args.spec, _repo(args, [args.spec]))
+    sources = [source]
+    init = None
+    if args.init is not None and args.init.endswith(".json"):
+        init = json_report.read_report(Path(args.init))
+    elif args.init is not None:
+        init_source = open_source(args.init, args.init_repo)
+        sources.append(init_source)
+    reports = _scan(args, sources)
+    if init is None and len(reports) == 2:
+        init = reports[1]
+    result = explain(reports[0], init)
+    code = _emit(result, args, result.warnings, sources)
+    if args.strict and result.unknown:
+        raise StrictError(f"{len(result.unknown)} unknown cell(s): their conditions have no meaning in the atom table")
+    return code
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """verify VERSION: live, in PID namespaces."""
+    from analyzer.sources import open_source
+    from analyzer.verify import verify
+
+    source = open_source(args.spec, _repo(args, [args.spec]))
+    (report,) = _scan(args, [source])
+    result = verify(report, jobs=args.jobs)
+    code = _emit(result, args, report.warnings, [source])  # the release mismatch is in the report itself
+    return code if result.passed else ExitCode.CHANGED
+
+
 def run_diff(args: argparse.Namespace) -> int:
     """diff OLD NEW."""
     from analyzer.diff import diff_reports
@@ -185,7 +227,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def _emit(
-    obj: Report | ReportDiff | Timeline,
+    obj: Report | ReportDiff | Timeline | Explanation | Verification,
     args: argparse.Namespace,
     warnings: Sequence[str],
     sources: Sequence[Source] = (),
@@ -195,7 +237,9 @@ def _emit(
     from analyzer.report import render
 
     if args.format == "json":
-        json_report.validate(json_report.to_json(obj), "output")
+        from analyzer.report import to_json
+
+        json_report.validate(to_json(obj), "output")
     color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     lines = None
     if args.format == "html":
@@ -210,6 +254,7 @@ def _emit(
         source_url=args.source_url,
         show_all=getattr(args, "all", False),
         view=getattr(args, "view", "changes"),
+        verbose=getattr(args, "verbose", False),
     )
     if args.output is not None:
         # Past this point the run completes: an interrupted write would leave no output and
@@ -241,7 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from analyzer.report.html import source_url_template
 
             source_url_template(args.source_url)  # a bad template fails before any scanning
-        runners = {"scan": run_scan, "diff": run_diff, "history": run_history, "log": run_log, "fetch": run_fetch}
+        runners = {
+            "scan": run_scan,
+            "diff": run_diff,
+            "history": run_history,
+            "log": run_log,
+            "fetch": run_fetch,
+            "explain": run_explain,
+            "verify": run_verify,
+        }
         return int(runners[args.command](args))
     except SiganalyzeError as exc:
         print(f"siganalyze: error: {exc}", file=sys.stderr)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
+
+from analyzer.errors import UsageError
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -20,7 +23,17 @@ def _find(name: str) -> Path:
 
 @functools.cache
 def queries_dir() -> Path:
-    """The folder of .scm queries and macro tables."""
+    """The folder of .scm queries and macro tables; $SIGANALYZE_QUERIES names another copy (an edited atom table).
+
+    Results computed from another copy never mix with the shipped one's: the cache key
+    covers every file of the folder in use.
+    """
+    override = os.environ.get("SIGANALYZE_QUERIES")
+    if override:
+        folder = Path(override)
+        if not (folder / "delivery" / "atoms.txt").is_file():
+            raise UsageError(f"SIGANALYZE_QUERIES={override}: not a copy of siganalyze's queries/ folder")
+        return folder.resolve()
     return _find("queries")
 
 

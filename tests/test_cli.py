@@ -93,7 +93,7 @@ def test_ref_that_looks_like_an_option_is_refused(kernel_repo: Path, capsys) -> 
     [
         ("not-json.json", "not JSON"),
         ("other-schema.json", "$.schema: not a siganalyze report"),
-        ("future-version.json", "$.schema_version: 99, this siganalyze reads 3"),
+        ("future-version.json", "$.schema_version: 99, this siganalyze reads 4"),
         ("bad-site-kind.json", "$.sites[0].kind: 'toggle' is not one of"),
     ],
 )

@@ -35,6 +35,8 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.diff",
         "analyzer.history",
         "analyzer.log",
+        "analyzer.explain",
+        "analyzer.verify",
     ),
     ("analyzer.report",),
     ("analyzer.cli", "analyzer.__main__", "analyzer.arguments"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analyzer.diff import ReportDiff
+from analyzer.explain import Explanation
 from analyzer.history import Timeline
 from analyzer.model import Report, SourceInfo
+from analyzer.verify import Verification
 
 SourceLines = Callable[[SourceInfo, str], "list[str] | None"]
 
@@ -14,18 +16,22 @@ FORMATS = ("text", "json", "md", "rst", "csv", "sarif", "html")
 
 
 def render(
-    obj: Report | ReportDiff | Timeline,
+    obj: Report | ReportDiff | Timeline | Explanation | Verification,
     fmt: str,
     color: bool = False,
     source_lines: SourceLines | None = None,
     source_url: str | None = None,
     show_all: bool = False,
     view: str = "changes",
+    verbose: bool = False,
 ) -> str:
-    """Render a report, diff or timeline in `fmt` as one string.
+    """Render a report, diff, timeline, delivery table or verification in `fmt` as one string.
 
-    `show_all`: a text diff lists unchanged sites too; `view`: a timeline's text, "changes" or "grid".
+    `show_all`: a text diff lists unchanged sites too; `view`: a timeline's text, "changes" or "grid";
+    `verbose`: a delivery table's text gives each cell's conditions.
     """
+    if isinstance(obj, Explanation | Verification):
+        return _render_delivery(obj, fmt, verbose)
     if fmt == "html":
         from analyzer.report.html import render_html
 
@@ -55,3 +61,31 @@ def render(
             return render_changes(obj, color)
         return text.render_timeline(obj, color)
     return text.render_diff(obj, color, show_all) if isinstance(obj, ReportDiff) else text.render_report(obj, color)
+
+
+def _render_delivery(obj: Explanation | Verification, fmt: str, verbose: bool) -> str:
+    from analyzer.report import explain_text
+    from analyzer.report import json as json_report
+
+    if fmt == "json":
+        return json_report.dumps(json_report.delivery_json(obj))
+    if isinstance(obj, Verification):
+        return explain_text.render_verification(obj, verbose)
+    if fmt in ("md", "rst", "csv"):
+        from analyzer.report.tables import render_explanation
+
+        return render_explanation(obj, fmt)
+    if fmt == "html":
+        from analyzer.report.html import render_explanation_html
+
+        return render_explanation_html(obj)
+    return explain_text.render_explanation(obj, verbose)
+
+
+def to_json(obj: Report | ReportDiff | Timeline | Explanation | Verification) -> dict[str, object]:
+    """The JSON form of any result."""
+    from analyzer.report import json as json_report
+
+    if isinstance(obj, Explanation | Verification):
+        return json_report.delivery_json(obj)
+    return json_report.to_json(obj)

@@ -15,13 +15,17 @@ import jsonschema_rs
 from analyzer import __version__, codec, families, resources
 from analyzer.diff import Change, ReportDiff
 from analyzer.errors import ReportError
+from analyzer.explain import Explanation
 from analyzer.history import Timeline
 from analyzer.model import Report, SourceInfo, Status
+from analyzer.verify import Verification
 
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
 HISTORY_SCHEMA = "siganalyze/history"
 LOG_SCHEMA = "siganalyze/log"
+EXPLAIN_SCHEMA = "siganalyze/explain"
+VERIFY_SCHEMA = "siganalyze/verify"
 # Bump for any change a reader of old reports would notice, and say why here.
 # 1: sites (kind, location, function, construct, text, guards, guarded, masks, preproc),
 #    per-file parse stats, and the accounting of every textual occurrence.
@@ -34,12 +38,17 @@ LOG_SCHEMA = "siganalyze/log"
 #    `init.dispositions` to `dispositions`); every diff change names its `family`; a family
 #    registered beyond the built-in ones adds its own list. Version-2 files are refused
 #    with a hint, as above.
-SCHEMA_VERSION = 3
+# 4: the delivery table (`delivery`: one cell per target, sender, disposition and signal, with
+#    the conditions that decide it); diffs list its changed cells with family "delivery".
+#    Version-3 files are refused with a hint: their missing table would read as cells removed.
+SCHEMA_VERSION = 4
 _SCHEMA_FILES = {
     REPORT_SCHEMA: "report.schema.json",
     DIFF_SCHEMA: "diff.schema.json",
     HISTORY_SCHEMA: "history.schema.json",
     LOG_SCHEMA: "log.schema.json",
+    EXPLAIN_SCHEMA: "explain.schema.json",
+    VERIFY_SCHEMA: "verify.schema.json",
 }
 
 
@@ -156,6 +165,53 @@ def to_json(obj: Report | ReportDiff | Timeline) -> dict[str, Any]:
         "warnings": list(obj.warnings),
         "project": obj.project.value,
         "init": codec.encode(obj.init) if obj.init else None,
+    }
+
+
+def delivery_json(obj: Explanation | Verification) -> dict[str, Any]:
+    """explain's table or verify's cases as JSON."""
+    from analyzer.explain import ASSUMPTIONS, KILLED_MEANS
+    from analyzer.verify import Verification
+
+    if isinstance(obj, Verification):
+        return {
+            "schema": VERIFY_SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "tool_version": obj.tool_version,
+            "kernel": obj.kernel,
+            "source": codec.encode(obj.source),
+            "warning": obj.mismatch,
+            "summary": obj.counts(),
+            "cases": [
+                {
+                    "target": c.target.value,
+                    "sender": c.sender.value,
+                    "disposition": c.disposition.value,
+                    "signal": c.signal,
+                    "predicted": c.predicted.value,
+                    "observed": c.observed,
+                    "agree": c.agree,
+                    "evidence": c.evidence,
+                    "because": [codec.encode(r) for r in c.because],
+                    "unknown": c.unknown,
+                    "error": c.error,
+                }
+                for c in obj.cases
+            ],
+            "not_runnable": [{"cell": cell, "why": why} for cell, why in obj.not_runnable],
+        }
+    return {
+        "schema": EXPLAIN_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": obj.tool_version,
+        "source": codec.encode(obj.source),
+        "init": None
+        if obj.init is None
+        else {"source": codec.encode(obj.init), "project": obj.init_project.value if obj.init_project else None},
+        "assumptions": list(ASSUMPTIONS),
+        "killed": {target.value: words for target, words in KILLED_MEANS.items()},
+        "delivery": [codec.encode(c) for c in obj.cells],
+        "warnings": list(obj.warnings),
     }
 
 

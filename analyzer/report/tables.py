@@ -36,9 +36,11 @@ from typing import Any
 from analyzer import families
 from analyzer.diff import ReportDiff
 from analyzer.errors import UsageError
+from analyzer.explain import Explanation
 from analyzer.families import Change, Family
 from analyzer.history import Timeline
 from analyzer.model import Report
+from analyzer.vocab import Target
 from analyzer.words import brief, cell, describe, describe_source, one_line
 
 FORMATS = ("md", "rst", "csv")
@@ -311,3 +313,25 @@ __all__ = [
     "rst_title",
     "tables",
 ]
+
+
+def render_explanation(explanation: Explanation, fmt: str) -> str:
+    """explain's table as doc tables: one per target, a row per cell (DELIVERY.md's words as heads)."""
+    columns: tuple[str, ...] = ("sender", "disposition", "signal", "outcome", "unknown")
+    if explanation.init is not None:
+        columns += ("init",)
+    items = []
+    for target in Target:
+        cells = [c for c in explanation.cells if c.target is target]
+        if cells:
+            rows = tuple(
+                tuple(
+                    cell(v)
+                    for v in (c.sender.value, c.disposition.value, c.signal, c.outcome.value, c.unknown or "", c.init)[
+                        : len(columns)
+                    ]
+                )
+                for c in cells
+            )
+            items.append(Table(target.value.replace("-", "_"), target.value, columns, rows))
+    return render_tables(f"siganalyze explain: {explanation.title()}", items, fmt)

@@ -24,6 +24,7 @@ import jinja2
 
 from analyzer import __version__
 from analyzer.diff import ReportDiff
+from analyzer.explain import Explanation
 from analyzer.history import Timeline
 from analyzer.model import Report
 from analyzer.report.html.code import CONTEXT_LINES, Files, SourceLines, c_tokens
@@ -55,6 +56,14 @@ def render_html(
     if isinstance(obj, ReportDiff):
         return _render("diff.html.j2", title=heading(obj), h1="siganalyze diff", view=diff_view(obj, files, links))
     return _render("report.html.j2", title=heading(obj), h1="siganalyze scan", view=report_view(obj, files, links))
+
+
+def render_explanation_html(explanation: Explanation) -> str:
+    """explain's table as one page: a table per target and sender, each cell opening to its reasons."""
+    from analyzer.report.html.delivery import explanation_view
+
+    view = explanation_view(explanation)
+    return _render("explain.html.j2", title=explanation.title(), h1="siganalyze explain", view=view)
 
 
 def _project_of(obj: Report | ReportDiff | Timeline) -> str:
@@ -96,6 +105,7 @@ __all__ = [
     "Links",
     "SourceLines",
     "c_tokens",
+    "render_explanation_html",
     "render_html",
     "source_url_template",
 ]

@@ -111,3 +111,29 @@ def test_an_edit_of_the_source_changes_exactly_the_cells_it_must(name: str, tmp_
     after = predicted(_edit(era, FIXTURES / "edits" / f"{name}.patch", tmp_path), tmp_path)
     changed = {key: after[key]["outcome"] for key in before if after[key]["outcome"] != before[key]["outcome"]}
     assert changed == read_rules(FIXTURES / "edits" / f"{name}.changed.tsv", explicit=True)
+
+
+def test_a_diff_names_exactly_the_cells_the_hand_tables_differ_in(tmp_path: Path) -> None:
+    """boot-only (2.6.26) -> ancestor-ns (2.6.34): the flag set on CLONE_NEWPID and from_ancestor_ns."""
+    old, new = read_rules(FIXTURES / "boot-only.expected.tsv"), read_rules(FIXTURES / "ancestor-ns.expected.tsv")
+    expected = {key: (old[key], new[key]) for key in old if old[key] != new[key]}
+    out = tmp_path / "diff.json"
+    code = main(["diff", str(FIXTURES / "boot-only"), str(FIXTURES / "ancestor-ns"), "--format", "json", "-o", str(out)])
+    assert code == 0
+    changes = [c for c in json.loads(out.read_text())["fact_changes"] if c["family"] == "delivery"]
+    found = {
+        (c["new"]["target"], c["new"]["sender"], c["new"]["disposition"], c["new"]["signal"]): (
+            c["old"]["outcome"],
+            c["new"]["outcome"],
+        )
+        for c in changes
+    }
+    assert found == expected
+    assert any(key[0] == "container-init" for key in expected)  # the change container inits got
+    # a changed cell is a logic change for the review gate, and a SARIF result
+    gate = ["diff", str(FIXTURES / "boot-only"), str(FIXTURES / "ancestor-ns"), "--fail-on-change", "--quiet"]
+    assert main(gate) == 1
+    sarif = tmp_path / "diff.sarif"
+    main(["diff", str(FIXTURES / "boot-only"), str(FIXTURES / "ancestor-ns"), "--format", "sarif", "-o", str(sarif)])
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert sum(1 for r in results if r["ruleId"].startswith("delivery")) == len(expected)

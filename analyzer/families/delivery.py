@@ -63,23 +63,45 @@ def describe_cell(cell: DeliveryCell) -> list[str]:
 
 
 def _name(cell: DeliveryCell) -> str:
+    return cell.signal
+
+
+def _full_name(cell: DeliveryCell) -> str:
     return f"{cell.signal} to {cell.target.value} from {cell.sender.value}, {cell.disposition.value}"
 
 
-def _reasons(cell: DeliveryCell) -> list[str]:
-    return [f"{r.text} = {r.value}" for r in cell.because]
+_DECISIONS = ("&&", "||", "==", "!=", "|=", "&=", " < ", " > ", "<=", ">=", "returns", "set in", "group exit")
+_SHOWN_REASONS = 8
+
+
+def _decisions(cell: DeliveryCell) -> dict[str, str]:
+    """A cell's conditions and statements with their values, leaves left out (they repeat inside these)."""
+    found: dict[str, str] = {}
+    for reason in cell.because:
+        if any(op in reason.text for op in _DECISIONS):
+            found.setdefault(reason.text, reason.value)
+    return found
 
 
 def _describe_change(change: Change) -> list[Line]:
+    """A changed cell: its outcomes, the conditions whose value changed, then those met on one side only."""
     old, new = change.old, change.new
     record = change.latest
     if old is None or new is None:
         sign = "-" if new is None else "+"
-        return [("", _name(record)), (sign, record.outcome.value)]
-    lines: list[Line] = [("", f"{_name(new)}: {old.outcome.value} -> {new.outcome.value}")]
-    before, after = _reasons(old), _reasons(new)
-    lines += [("-", r) for r in before if r not in after]
-    lines += [("+", r) for r in after if r not in before]
+        return [("", _full_name(record)), (sign, record.outcome.value)]
+    lines: list[Line] = [("", f"{_full_name(new)}: {old.outcome.value} -> {new.outcome.value}")]
+    before, after = _decisions(old), _decisions(new)
+    differ: list[Line] = [
+        ("", f"{text}: {before[text]} -> {value}") for text, value in after.items() if before.get(text, value) != value
+    ]
+    differ += [("+", f"{text} = {value}") for text, value in after.items() if text not in before]
+    differ += [("-", f"{text} = {value}") for text, value in before.items() if text not in after]
+    lines += differ[:_SHOWN_REASONS]
+    if len(differ) > _SHOWN_REASONS:
+        lines.append(("", f"... {len(differ) - _SHOWN_REASONS} more (explain -v, or the JSON, has every condition)"))
+    if new.unknown:
+        lines.append(("", f"unknown: {new.unknown}"))
     return lines
 
 

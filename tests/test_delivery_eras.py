@@ -118,7 +118,9 @@ def test_a_diff_names_exactly_the_cells_the_hand_tables_differ_in(tmp_path: Path
     old, new = read_rules(FIXTURES / "boot-only.expected.tsv"), read_rules(FIXTURES / "ancestor-ns.expected.tsv")
     expected = {key: (old[key], new[key]) for key in old if old[key] != new[key]}
     out = tmp_path / "diff.json"
-    code = main(["diff", str(FIXTURES / "boot-only"), str(FIXTURES / "ancestor-ns"), "--format", "json", "-o", str(out)])
+    code = main(
+        ["diff", str(FIXTURES / "boot-only"), str(FIXTURES / "ancestor-ns"), "--format", "json", "-o", str(out)]
+    )
     assert code == 0
     changes = [c for c in json.loads(out.read_text())["fact_changes"] if c["family"] == "delivery"]
     found = {

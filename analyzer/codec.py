@@ -108,6 +108,10 @@ def _value_encoder(hint: Any) -> Encoder:
 def _decoders(cls: type) -> Decoder:
     """A decoder for one dataclass."""
     plan = [(name, _is_location(hint), _value_decoder(hint)) for name, hint in _hints(cls)]
+    if all(dec is _same and not flat for _, flat, dec in plan):
+        # Plain fields only (a reason has thousands of copies in a delivery table): the JSON
+        # object is the keyword arguments.
+        return lambda data: cls(**data)
 
     def decode_record(data: dict[str, Any]) -> Any:
         values = {}
@@ -139,4 +143,9 @@ def _value_decoder(hint: Any) -> Decoder:
         return hint
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return functools.partial(decode, hint)
-    return lambda v: v
+    return _same
+
+
+def _same(value: Any) -> Any:
+    """The decoder of a plain JSON value: the value itself."""
+    return value

@@ -164,7 +164,7 @@ class Evaluator:
             return self._local(text, frame, world)
         atom = self._atom(text, frame, world)
         if atom is not None:
-            value = self._meaning(atom, frame, world, line)
+            value = self._meaning(atom, frame, world, line, text)
             if kind not in ("number_literal",) and not text.isupper():
                 world.note(frame.path, line, text, value, handler=atom.meaning == "handler")
             return value
@@ -328,10 +328,10 @@ class Evaluator:
             return value == TARGET
         return isinstance(value, Sig)
 
-    def _meaning(self, atom: Atom, frame: Frame, world: World, line: int) -> Value:
+    def _meaning(self, atom: Atom, frame: Frame, world: World, line: int, text: str) -> Value:
         meaning = atom.meaning
         if meaning in ("killed", "stopped"):
-            world.note(frame.path, line, atom.pattern, meaning)
+            world.note(frame.path, line, text, meaning)
             raise Decided(Outcome(meaning))
         if "=" in meaning and not any(op in meaning for op in ("==", "!=", "<=", ">=")):
             target, _, value_text = meaning.partition("=")
@@ -472,7 +472,7 @@ class Evaluator:
         """An expression statement: an effect from the table, an assignment to a local, or nothing."""
         atom = self._atom(text, frame, world)
         if atom is not None:
-            value = self._meaning(atom, frame, world, frame.line)
+            value = self._meaning(atom, frame, world, frame.line, text)
             world.note(frame.path, frame.line, text, value)
             return
         try:

@@ -128,9 +128,38 @@ def body_of(routine: Routine) -> Any:
     return json.loads(routine.body)
 
 
-def expression(text: str) -> Node:
+class Expr:
+    """A syntax node copied out of tree-sitter once: its type, text, row and fields as plain Python.
+
+    Evaluating the same expression for hundreds of cells then costs no native calls.
+    """
+
+    __slots__ = ("fields", "named_children", "row", "text", "type")
+
+    def __init__(self, node: Node) -> None:
+        self.type = node.type
+        self.row = node.start_point.row
+        self.text = node.text.decode("utf-8", "replace") if node.text is not None else ""
+        self.fields: dict[str, Expr] = {}
+        self.named_children: list[Expr] = []
+        for i, child in enumerate(node.children):
+            if child.type == "comment":
+                continue
+            copy = Expr(child)
+            name = node.field_name_for_child(i)
+            if name is not None and name not in self.fields:
+                self.fields[name] = copy
+            if child.is_named:
+                self.named_children.append(copy)
+
+    def child_by_field_name(self, name: str) -> Expr | None:
+        return self.fields.get(name)
+
+
+@functools.lru_cache(maxsize=8192)
+def expression(text: str) -> Expr:
     """The syntax tree of one C expression (cached by text)."""
-    return _parsed(text)[1]
+    return Expr(_parsed(text)[1])
 
 
 class Evaluator:
@@ -152,13 +181,13 @@ class Evaluator:
             return Unknown(" ".join(text.split()), frame.path, frame.line)
         return self._eval(node, frame, world)
 
-    def _eval(self, node: Node | None, frame: Frame, world: World) -> Value:
+    def _eval(self, node: Expr | None, frame: Frame, world: World) -> Value:
         if node is None:
             return Unknown("(missing expression)", frame.path, frame.line)
         kind = node.type
         if kind in ("parenthesized_expression", "expression_statement") and node.named_children:
             return self._eval(_first(node), frame, world)
-        line = frame.line + node.start_point.row
+        line = frame.line + node.row
         text = _text(node)
         if kind == "identifier" and text in frame.names:
             return self._local(text, frame, world)
@@ -200,7 +229,7 @@ class Evaluator:
             frame.names[name] = value
         return value
 
-    def _unary(self, node: Node, frame: Frame, world: World, line: int, text: str) -> Value:
+    def _unary(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
         operator = _text(node.child_by_field_name("operator"))
         operand = self._eval(node.child_by_field_name("argument"), frame, world)
         if isinstance(operand, Unknown):
@@ -212,7 +241,7 @@ class Evaluator:
             return {"-": -operand, "~": ~operand, "+": operand}[operator]
         return Unknown(" ".join(text.split()), frame.path, line)
 
-    def _binary(self, node: Node, frame: Frame, world: World, line: int, text: str) -> Value:
+    def _binary(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
         operator = _text(node.child_by_field_name("operator"))
         left_node, right_node = node.child_by_field_name("left"), node.child_by_field_name("right")
         if operator in ("&&", "||"):
@@ -264,7 +293,7 @@ class Evaluator:
                 return ops[operator](left, right)
         return Unknown(" ".join(text.split()), frame.path, line)
 
-    def _call(self, node: Node, frame: Frame, world: World, line: int, text: str) -> Value:
+    def _call(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
         name = _text(node.child_by_field_name("function"))
         arguments = node.child_by_field_name("arguments")
         args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
@@ -344,7 +373,7 @@ class Evaluator:
         node = expression(text)
         return self._in_meaning(node, world, text)
 
-    def _in_meaning(self, node: Node | None, world: World, whole: str) -> Value:
+    def _in_meaning(self, node: Expr | None, world: World, whole: str) -> Value:
         if node is None:
             raise ValueError(f"atom meaning {whole!r}: incomplete")
         kind = node.type
@@ -517,12 +546,12 @@ class Exit:
         return (self.kind, self.value, self.label) == (other.kind, other.value, other.label)
 
 
-def _first(node: Node) -> Node:
+def _first(node: Expr) -> Expr:
     return next(c for c in node.named_children if c.type != "comment")
 
 
-def _text(node: Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+def _text(node: Expr | None) -> str:
+    return node.text if node is not None else ""
 
 
 def _number(text: str) -> int:
@@ -533,7 +562,7 @@ def _number(text: str) -> int:
         return int(digits, 8) if digits.startswith("0") else 0
 
 
-def _is_or_of_names(node: Node) -> bool:
+def _is_or_of_names(node: Expr) -> bool:
     while node.type == "parenthesized_expression":
         node = _first(node)
     if node.type == "identifier":
@@ -541,7 +570,7 @@ def _is_or_of_names(node: Node) -> bool:
     return node.type == "binary_expression" and all(n.type == "identifier" for n in _or_nodes(node))
 
 
-def _or_nodes(node: Node | None) -> list[Node]:
+def _or_nodes(node: Expr | None) -> list[Expr]:
     if node is None:
         return []
     while node.type == "parenthesized_expression":
@@ -551,7 +580,7 @@ def _or_nodes(node: Node | None) -> list[Node]:
     return [node]
 
 
-def _or_names(node: Node) -> list[str]:
+def _or_names(node: Expr) -> list[str]:
     return [_text(n) for n in _or_nodes(node)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from analyzer.delivery.atoms import path_names
@@ -60,6 +61,11 @@ def describe_cell(cell: DeliveryCell) -> list[str]:
     if cell.init:
         lines.append(f"    init: {cell.init}")
     return lines
+
+
+def _expression(unknown: str | None) -> str | None:
+    """An unknown cell's expression without its place: moving it to another line changes nothing."""
+    return re.sub(r" \([^()]*:\d+\)$", "", unknown) if unknown else unknown
 
 
 def _name(cell: DeliveryCell) -> str:
@@ -144,7 +150,7 @@ DELIVERY = Family(
     title="Delivery table",
     record=DeliveryCell,
     report_key="delivery",
-    compared=lambda c: {"outcome": c.outcome, "unknown": c.unknown},
+    compared=lambda c: {"outcome": c.outcome, "unknown": _expression(c.unknown)},
     levels=(Level(lambda c: (c.target, c.sender, c.disposition, c.signal)),),
     describe=describe_cell,
     name_of=_name,

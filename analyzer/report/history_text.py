@@ -62,6 +62,10 @@ def render_changes(timeline: Timeline, color: bool = False) -> str:
     quiet = 0
     for heading, rows in groups(timeline):
         lines += ["", style(heading, "1")]
+        family = families.family(rows[0].family)
+        if family.summarize is not None:  # a table of many cells: rows that read alike are said once
+            lines += _merged(rows, releases, style)
+            continue
         for row in rows:
             events = row_events(row)
             label = row.label[len(heading) + 1 :] if row.label.startswith(f"{heading} ") else row.label
@@ -75,6 +79,28 @@ def render_changes(timeline: Timeline, color: bool = False) -> str:
                 lines.append(f"      {labels[event.release]:<12} {status} {_words(change)}")
     lines += ["", f"{counted(quiet, 'row')} without an event: present and unchanged in every release shown"]
     return "\n".join(lines) + "\n"
+
+
+def _merged(rows: Sequence[TimelineRow], releases: Sequence[SourceInfo], style: Callable[[str, str], str]) -> list[str]:
+    """Rows whose span and events read the same but for the record's name, said once with every name."""
+    labels = [info.label for info in releases]
+    merged: dict[tuple[str, tuple[tuple[int, Status, str], ...]], list[str]] = {}
+    for row in rows:
+        family = families.family(row.family)
+        name = family.name_of(next(r for r in reversed(row.records) if r is not None))
+        events = tuple(
+            (e.release, e.change.status, change_lines(family, e.change)[0][1].replace(name, "{}", 1))
+            for e in row_events(row)
+        )
+        merged.setdefault((span(row, releases), events), []).append(name)
+    lines = []
+    for (where, events), names in merged.items():
+        joined = ", ".join(names) if len(names) <= 8 else f"{', '.join(names[:3])} … {names[-1]} ({len(names)})"
+        for release, status, head in events:
+            coloured = style(f"{status.value:<8}", _STATUS_COLOUR[status])
+            lines.append(f"  {labels[release]:<12} {coloured} {' '.join(head.format(joined).split())}")
+        lines.append(f"      {where}")
+    return lines
 
 
 def _words(change: Change) -> str:

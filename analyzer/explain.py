@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from analyzer import __version__
 from analyzer.delivery.machine import SIGNALS, cells_exist
 from analyzer.errors import UsageError
-from analyzer.model import DeliveryCell, Disposition, Report, SourceInfo
+from analyzer.model import DeliveryCell, Disposition, Reason, Report, SourceInfo
 from analyzer.vocab import Delivered, Disposal, Outcome, Project, Sender, Target
 from analyzer.words import describe_source, place
 
@@ -96,8 +96,15 @@ def with_init(cells: Sequence[DeliveryCell], rows: Sequence[Disposition]) -> tup
                     continue
                 cell = by_key.get((target, sender, disposition, name))
                 if cell is not None:
-                    out.append(replace(cell, init=decided))
+                    out.append(replace(cell, init=decided, because=(_init_reason(row, disposition), *cell.because)))
     return tuple(out)
+
+
+def _init_reason(row: Disposition | None, disposition: Delivered) -> Reason:
+    """The init-side decision as the first reason of a cell."""
+    if row is None or row.location is None:
+        return Reason("", 0, "init never sets it (left at default)", disposition.value)
+    return Reason(row.location.path, row.location.line, f"init: {row.via} in {row.function}", disposition.value)
 
 
 def _row_name(signal: str) -> str:
@@ -108,7 +115,7 @@ def _disposition(signal: str, row: Disposition | None) -> tuple[Delivered, str]:
     """The delivery disposition of one init table row, and how init decides it, in words."""
     if signal in ("SIGKILL", "SIGSTOP"):
         return Delivered.DEFAULT, "cannot be caught, blocked or ignored"
-    if row is None:
+    if row is None or (row.disposition is Disposal.DEFAULT and row.location is None):
         return Delivered.DEFAULT, "never set: left at default"
     what = _DISPOSAL[row.disposition]
     words = {

@@ -115,3 +115,27 @@ def test_strict_turns_unknown_cells_into_exit_3(capsys: pytest.CaptureFixture[st
 def test_an_init_tree_is_not_a_kernel(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "explain", str(FIXTURES / "inits" / "waitinit"))
     assert code == 2 and "not a kernel" in err and "--init" in err
+
+
+def test_an_ordinary_program_as_pid_1_leaves_everything_at_default(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    program = tmp_path / "app"
+    program.mkdir()
+    (program / "app.c").write_text("#include <unistd.h>\nint main(void) { for (;;) pause(); return 0; }\n")
+    saved = tmp_path / "app.json"
+    assert run(capsys, "scan", str(program), "--format", "json", "-o", str(saved))[0] == 0
+    out = tmp_path / "e.json"
+    assert run(capsys, "explain", str(FORCE), "--init", str(saved), "--format", "json", "-o", str(out))[0] == 0
+    cells = cells_of(json.loads(out.read_text()))
+    term = cells[("container-init", "ancestor-ns", "default", "SIGTERM")]
+    assert term["outcome"] == "dropped" and term["init"] == "never set: left at default"
+    # the init-side decision is the cell's first reason
+    assert term["because"][0] == {
+        "path": "",
+        "line": 0,
+        "text": "init never sets it (left at default)",
+        "value": "default",
+    }
+    assert cells[("container-init", "ancestor-ns", "default", "SIGKILL")]["outcome"] == "killed"
+    assert {k[2] for k in cells} == {"default"}

@@ -492,3 +492,25 @@ def test_a_saved_git_report_reads_its_commit_again(kernel: Scanned, tmp_path: Pa
     assert '<tr class="focus"><td class="ln">41</td>' in card and '<td class="ln">38</td>' in card
     gone = dataclasses.replace(report, source=dataclasses.replace(report.source, repo=str(tmp_path / "nowhere")))
     assert '<td class="ln">38</td>' not in _card(render_html(gone, source_lines_from()), "sig_task_ignored")
+
+
+def test_browser_explain_cell_opens_to_its_reasons(open_page: Callable[[str], Any]) -> None:
+    from analyzer.explain import explain
+    from analyzer.report.html import render_explanation_html
+    from analyzer.scan import scan_many
+    from analyzer.sources import open_source
+
+    force = Path(__file__).resolve().parent.parent / "fixtures" / "delivery" / "force"
+    (report,) = scan_many([open_source(str(force), None)])
+    page = open_page(render_explanation_html(explain(report)))
+    assert not page.messages
+    kill = page.locator("#container-init-ancestor-ns tr", has_text="SIGKILL").locator("td.o-killed details")
+    assert not kill.locator("ol.because").is_visible()
+    kill.locator("summary").click()
+    reasons = kill.locator("ol.because li")
+    assert reasons.count() > 5 and reasons.first.is_visible()
+    texts = reasons.all_inner_texts()
+    # the fixture's send_signal_locked gives the host's kill(2) force = true (hand-read, kernel/signal.c)
+    assert any("force = true;" in t and t.endswith("= true") for t in texts)
+    ACTUAL.mkdir(exist_ok=True)
+    page.screenshot(path=str(ACTUAL / "html-explain.png"), full_page=True)

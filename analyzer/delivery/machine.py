@@ -29,7 +29,7 @@ from analyzer.delivery.evaluate import (
     truth,
 )
 from analyzer.extract import signals
-from analyzer.model import DeliveryCell, ForceAssignment, Reason, Routine, SignalMask, Site
+from analyzer.model import DeliveryCell, ForceAssignment, Guard, Reason, Routine, SignalMask, Site
 from analyzer.vocab import FLAG, Branch, Delivered, Outcome, Sender, SiteKind, Target
 
 # The signals of the table: the classic ones, then glibc's SIGRTMIN and SIGRTMIN+1.
@@ -177,13 +177,9 @@ class Machine:
                 applies = 1
             else:
                 applies = Unknown(where, site.location.path, site.location.line)
-            for guard in site.guards:
-                if truth(applies) is not True:
-                    break
+            if truth(applies) is True:
                 frame = Frame(site.location.path, site.location.line, names)
-                value = truth(self.evaluator.value(guard.condition, frame, world))
-                world.note(site.location.path, site.location.line, guard.condition, value)
-                applies = value if isinstance(value, Unknown) else int(value == (guard.branch is Branch.THEN))
+                applies = self._guards_hold(site.guards, frame, world)
             world.note(site.location.path, site.location.line, f"{site.normalized} ({where})", truth(applies))
             if truth(applies) is True:
                 marked = 1
@@ -204,15 +200,7 @@ class Machine:
         value: Value | None = None
         for assignment in self.force:
             frame = Frame(assignment.location.path, assignment.location.line, dict(names))
-            holds: Value = 1
-            for guard in assignment.guards:
-                test = truth(self.evaluator.value(guard.condition, frame, world))
-                if isinstance(test, Unknown):
-                    holds = test
-                    break
-                if test != (guard.branch is Branch.THEN):
-                    holds = 0
-                    break
+            holds = self._guards_hold(assignment.guards, frame, world)
             if holds == 0:
                 continue
             new = self.evaluator.value(assignment.value, frame, world)
@@ -222,6 +210,22 @@ class Machine:
             value = new
             world.note(assignment.location.path, assignment.location.line, assignment.text, truth(new))
         return value
+
+    def _guards_hold(self, guards: Sequence[Guard], frame: Frame, world: World) -> Value:
+        """1 when every enclosing if/else holds, 0 when one fails, else the unknown one (all are read)."""
+        holds: Value = 1
+        for guard in reversed(guards):  # outermost first, as the code reads
+            test = truth(self.evaluator.value(guard.condition, frame, world))
+            words = f"if ({guard.condition})" if guard.branch is Branch.THEN else f"else of if ({guard.condition})"
+            if isinstance(test, Unknown):
+                world.note(frame.path, frame.line, words, test)
+                holds = test if holds == 1 else holds
+                continue
+            met = test == (guard.branch is Branch.THEN)
+            world.note(frame.path, frame.line, words, met)
+            if not met:
+                return 0
+        return holds
 
     def _ignored(self, number: int, force: Value | None, sender: Sender, world: World) -> Value:
         name, routine = self._first("ignore")

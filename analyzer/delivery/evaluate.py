@@ -60,13 +60,24 @@ class Decided(Exception):
         self.outcome = outcome
 
 
+@dataclass(frozen=True, slots=True)
+class Lazy:
+    """A local's initializer, read when the local is first used, against init's state as it was
+    at the assignment (C reads it there); never read, it costs nothing (`ret = send_signal(...)`)."""
+
+    text: str
+    path: str
+    line: int
+    state: tuple[tuple[str, Value], ...]
+
+
 @dataclass(slots=True)
 class Frame:
     """Where the code being evaluated sits, and its local names."""
 
     path: str
     line: int  # line of the text being evaluated
-    names: dict[str, Value | tuple[str, str, int]]  # a lazy local is (text, path, line)
+    names: dict[str, Value | Lazy]
     depth: int = 0
 
 
@@ -223,9 +234,13 @@ class Evaluator:
 
     def _local(self, name: str, frame: Frame, world: World) -> Value:
         value = frame.names[name]
-        if isinstance(value, tuple):  # evaluated when first read, in the frame it was assigned in
-            text, path, line = value
-            value = self.value(text, Frame(path, line, frame.names, frame.depth), world)
+        if isinstance(value, Lazy):
+            now = world.state
+            world.state = dict(value.state)  # the state the assignment saw; its own writes are dropped
+            try:
+                value = self.value(value.text, Frame(value.path, value.line, frame.names, frame.depth), world)
+            finally:
+                world.state = now
             frame.names[name] = value
         return value
 
@@ -309,7 +324,7 @@ class Evaluator:
             names = {k: v for k, v in frame.names.items()}
             inner = Frame(frame.path, line, names, frame.depth + 1)
             return self.value(expanded, inner, world)
-        values: dict[str, Value | tuple[str, str, int]] = {}
+        values: dict[str, Value | Lazy] = {}
         if "current" in frame.names:  # the task running the code runs its callees too
             values["current"] = frame.names["current"]
         for param, arg in zip(routine.params, args, strict=False):
@@ -468,7 +483,7 @@ class Evaluator:
                 return Exit("goto", line, label=statement[2])
             elif kind == "decl":
                 frame.names[statement[2]] = (
-                    (statement[3], frame.path, line)
+                    Lazy(statement[3], frame.path, line, tuple(world.state.items()))
                     if statement[3] is not None
                     else Unknown(statement[2], frame.path, line)
                 )
@@ -517,7 +532,7 @@ class Evaluator:
                 if operator == "=" and re.search(rf"\b{re.escape(name)}\b", right):
                     frame.names[name] = self.value(right, frame, world)  # `x = f(x)`: read x now
                 elif operator == "=":
-                    frame.names[name] = (right, frame.path, frame.line)
+                    frame.names[name] = Lazy(right, frame.path, frame.line, tuple(world.state.items()))
                 else:
                     frame.names[name] = Unknown(" ".join(text.split()), frame.path, frame.line)
                 return

@@ -289,24 +289,8 @@ class Evaluator:
             return left
         if isinstance(right, Unknown):
             return right
-        if operator == "==":
-            return int(left == right)
-        if operator == "!=":
-            return int(left != right)
-        if isinstance(left, int) and isinstance(right, int):
-            ops: dict[str, Callable[[int, int], int]] = {
-                "<": lambda a, b: int(a < b),
-                "<=": lambda a, b: int(a <= b),
-                ">": lambda a, b: int(a > b),
-                ">=": lambda a, b: int(a >= b),
-                "&": lambda a, b: a & b,
-                "|": lambda a, b: a | b,
-                "+": lambda a, b: a + b,
-                "-": lambda a, b: a - b,
-            }
-            if operator in ops:
-                return ops[operator](left, right)
-        return Unknown(" ".join(text.split()), frame.path, line)
+        result = _arithmetic(operator, left, right)
+        return result if result is not None else Unknown(" ".join(text.split()), frame.path, line)
 
     def _call(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
         name = _text(node.child_by_field_name("function"))
@@ -422,16 +406,12 @@ class Evaluator:
                 return a
             if isinstance(b, Unknown):
                 return b
-            if operator == "==":
-                return int(a == b)
-            if operator == "!=":
-                return int(a != b)
-            if operator == "&&":
-                return int(bool(truth(a)) and bool(truth(b)))
-            if operator == "||":
-                return int(bool(truth(a)) or bool(truth(b)))
-            if isinstance(a, int) and isinstance(b, int) and operator in ("<=", "<", ">=", ">"):
-                return int({"<=": a <= b, "<": a < b, ">=": a >= b, ">": a > b}[operator])
+            if operator in ("&&", "||"):
+                both = (bool(truth(a)), bool(truth(b)))
+                return int(all(both) if operator == "&&" else any(both))
+            result = _arithmetic(operator, a, b)
+            if result is not None:
+                return result
         if kind == "conditional_expression":
             test = truth(self._in_meaning(node.child_by_field_name("condition"), world, whole))
             if isinstance(test, Unknown):
@@ -559,6 +539,29 @@ class Exit:
 
     def same(self, other: Exit) -> bool:
         return (self.kind, self.value, self.label) == (other.kind, other.value, other.label)
+
+
+_INT_OPERATORS: dict[str, Callable[[int, int], int]] = {
+    "<": lambda a, b: int(a < b),
+    "<=": lambda a, b: int(a <= b),
+    ">": lambda a, b: int(a > b),
+    ">=": lambda a, b: int(a >= b),
+    "&": lambda a, b: a & b,
+    "|": lambda a, b: a | b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+}
+
+
+def _arithmetic(operator: str, left: int | str, right: int | str) -> int | None:
+    """C's comparison or integer arithmetic on two known values; None for an operator it is not."""
+    if operator == "==":
+        return int(left == right)
+    if operator == "!=":
+        return int(left != right)
+    if isinstance(left, int) and isinstance(right, int) and operator in _INT_OPERATORS:
+        return _INT_OPERATORS[operator](left, right)
+    return None
 
 
 def _first(node: Expr) -> Expr:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -408,7 +408,3 @@ def table_of(inputs: Inputs) -> list[DeliveryCell]:
                     if cells_exist(target, sender, disposition, name):
                         cells.append(machine.cell(target, sender, disposition, name, number))
     return cells
-
-
-def members_of(masks: Sequence[SignalMask]) -> Mapping[str, tuple[str, ...]]:
-    return {m.name: m.signals for m in masks}

@@ -182,9 +182,15 @@ def test_routines_keep_bodies_as_data() -> None:
     assert json.loads(f.body) == [
         ["decl", 8, "a", "1"],
         ["decl", 8, "b", None],
-        ["if", 10, "sigismember(&t->blocked, sig)", [["return", 11, "1"]], [
-            ["if", 12, "a", [["goto", 13, "out"]], []],
-        ]],
+        [
+            "if",
+            10,
+            "sigismember(&t->blocked, sig)",
+            [["return", 11, "1"]],
+            [
+                ["if", 12, "a", [["goto", 13, "out"]], []],
+            ],
+        ],
         ["loop", 17, "for (a = 0; a < 3; a++)", [["if", 18, "a", [["continue", 19]], []], ["break", 20]]],
         ["loop", 22, "while (b)", [["expr", 23, "b--"]]],
         ["loop", 24, "do", [["expr", 25, "b++"]]],

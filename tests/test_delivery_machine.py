@@ -10,7 +10,16 @@ from __future__ import annotations
 import pytest
 
 from analyzer.delivery.evaluate import Exit, Unknown, World
-from analyzer.delivery.machine import Inputs, Machine, _by_name, _dequeue_outcome, _find_if, _find_loop, cells_exist, table_of
+from analyzer.delivery.machine import (
+    Inputs,
+    Machine,
+    _by_name,
+    _dequeue_outcome,
+    _find_if,
+    _find_loop,
+    cells_exist,
+    table_of,
+)
 from analyzer.model import ForceAssignment, Guard, Location, Routine, SignalMask, Site
 from analyzer.vocab import FLAG, Attribution, Branch, Construct, Delivered, Outcome, Sender, SiteKind, Target
 from tests.delivery_kit import c_routines, clear_memos
@@ -36,7 +45,7 @@ static bool sig_ignored(struct task_struct *t, int sig, bool force)
 		return false;
 	handler = t->sighand->action[sig - 1].sa.sa_handler;
 	if (unlikely(t->signal->flags & SIGNAL_UNKILLABLE) &&
-	    handler == SIG_DFL && !(force && sig_kernel_only(sig)))
+		handler == SIG_DFL && !(force && sig_kernel_only(sig)))
 		return true;
 	return handler == SIG_IGN || (handler == SIG_DFL && sig_kernel_ignore(sig));
 }
@@ -58,15 +67,15 @@ static int sig_ignored(struct task_struct *t, int sig, int from_ancestor_ns)
 FATAL = """
 #define sig_fatal(t, signr) \\
 	(!siginmask(signr, SIG_KERNEL_IGNORE_MASK|SIG_KERNEL_STOP_MASK) && \\
-	 (t)->sighand->action[(signr)-1].sa.sa_handler == SIG_DFL)
+	(t)->sighand->action[(signr)-1].sa.sa_handler == SIG_DFL)
 
 static void complete_signal(int sig, struct task_struct *p, int group)
 {
 	struct signal_struct *signal = p->signal;
 
 	if (sig_fatal(p, sig) &&
-	    !(signal->flags & (SIGNAL_STOP_DEQUEUED | SIGNAL_GROUP_EXIT)) &&
-	    !sigismember(&p->real_blocked, sig)) {
+		!(signal->flags & (SIGNAL_STOP_DEQUEUED | SIGNAL_GROUP_EXIT)) &&
+		!sigismember(&p->real_blocked, sig)) {
 		if (!sig_kernel_coredump(sig)) {
 			signal->flags = SIGNAL_GROUP_EXIT;
 			return;
@@ -318,7 +327,9 @@ static int zero_then_stop(int sig) { do_signal_stop(sig); return 0; }
 """
     machine = release(IGNORE_OLD, deciding, DEQUEUE, force=())
     assert outcome(machine, GI, SAME, DFL, "SIGTERM") is Outcome.STOPPED
-    blind = deciding.replace("zero_then_stop(sig)", "mystery()").replace("known();", "p->signal->flags = SIGNAL_GROUP_EXIT;")
+    blind = deciding.replace("zero_then_stop(sig)", "mystery()").replace(
+        "known();", "p->signal->flags = SIGNAL_GROUP_EXIT;"
+    )
     cell = release(IGNORE_OLD, blind, DEQUEUE, force=()).cell(GI, SAME, DFL, "SIGTERM", 15)
     assert (cell.outcome, cell.unknown) == (Outcome.UNKNOWN, "mystery() (kernel/signal.c:4)")
     # complete_signal without a sig_fatal test: no group exit, straight to the dequeue loop.
@@ -398,7 +409,10 @@ def test_missing_stages() -> None:
     macro = "#define sig_ignored(t, sig) 0\n"
     assert release(macro, DEQUEUE).cell(GI, SAME, DFL, "SIGTERM", 15).outcome is Outcome.UNKNOWN
     # A forced path that cannot be followed makes a fault's cell unknown.
-    forced = "int force_sig_info(struct kernel_siginfo *info, struct task_struct *t)\n{\n\tfor (;;) { if (known()) return 0; }\n}\n"
+    forced = (
+        "int force_sig_info(struct kernel_siginfo *info, struct task_struct *t)\n"
+        "{\n\tfor (;;) { if (known()) return 0; }\n}\n"
+    )
     cell = release(IGNORE_OLD, DEQUEUE, forced).cell(CI, FAULT, DFL, "SIGSEGV", 11)
     assert (cell.outcome, cell.unknown) == (Outcome.UNKNOWN, "for (;;) (kernel/signal.c:3)")
     # Without a forced path a fault is an ordinary send: the flag stays, the loop discards it.
@@ -473,7 +487,9 @@ def test_finding_the_fatal_test_and_the_dequeue_loop() -> None:
         ],
     ]
     assert _find_loop(loop, "dequeue_signal") == ([["return", 7, "n"]], "n")
-    assert _find_loop([["if", 1, "x", [["loop", 2, "h", [["expr", 3, "s = dequeue_signal()"]]]], []]], "dequeue_signal") == ([], "s")
+    assert _find_loop(
+        [["if", 1, "x", [["loop", 2, "h", [["expr", 3, "s = dequeue_signal()"]]]], []]], "dequeue_signal"
+    ) == ([], "s")
     nested = [["loop", 1, "h", [["loop", 2, "i", [["expr", 3, "q = dequeue_signal()"], ["break", 4]]]]]]
     assert _find_loop(nested, "dequeue_signal") == ([["break", 4]], "q")
     assert _find_loop([["loop", 1, "h", [["expr", 2, "dequeue_signal()"]]]], "dequeue_signal") is None

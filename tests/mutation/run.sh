@@ -93,9 +93,14 @@ FOCUS=(
     "analyzer.scan.x__timed_out*"
 )
 
+# Tests run for DELIVERY: its unit tests only (tests/conftest.py deselects the rest of the
+# fast selection, whose whole-tree tests also reach the evaluator at ~60 s a survivor).
+DELIVERY_TESTS=${DELIVERY_TESTS:-"tests/test_delivery_evaluate.py::* tests/test_delivery_machine.py::* tests/test_delivery_atoms.py::*"}
+
 if [[ "${1:-}" == --delivery ]]; then
     shift
     TARGETS=("${DELIVERY[@]}")
+    export SIGANALYZE_MUTATION_TESTS="$DELIVERY_TESTS"
     if [[ -z "${1:-}" ]]; then # a fresh run over DELIVERY, then its score
         rm -rf mutants
         nice "$MUTMUT" run --max-children "$JOBS" "${TARGETS[@]}" >mutants.log 2>&1 || true

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from analyzer import parse
 from analyzer.delivery import atoms, evaluate
 from analyzer.delivery.atoms import parse_table
 from analyzer.delivery.evaluate import TARGET, Evaluator, Frame, Sig, Value, World
@@ -37,10 +38,15 @@ do_signal_stop($*)                       => stopped
 )
 
 
-def c_routines(source: str, path: str = "k.c", wanted: frozenset[str] = frozenset()) -> dict[str, Routine]:
-    """The routines of a C snippet, by name (lines counted from the snippet's first line)."""
+def c_routines(
+    source: str, path: str = "k.c", wanted: frozenset[str] = frozenset(), raw: bool = False
+) -> dict[str, Routine]:
+    """The routines of a C snippet, by name (lines counted from the snippet's first line).
+
+    `raw`: parse the text as written, every #if branch kept (else as the extractor sees it).
+    """
     data = source.encode()
-    text, tree = parse_bounded(data)
+    text, tree = (data, parse.parse(data)) if raw else parse_bounded(data)
     assert tree is not None
 
     def locate(offset: int) -> Location:

@@ -214,3 +214,68 @@ def test_big_functions_are_kept_only_when_wanted() -> None:
     assert set(c_routines(nested_else)) == set()
     looped = "static void n(void)\n{\n\twhile (a) {\n" + body + "\n\t}\n}\n"
     assert set(c_routines(looped)) == set()
+
+
+def test_routines_corners() -> None:
+    source = """
+#define V(a, ...) (a)
+static int *ptr(struct task_struct *t, ...)
+{
+#ifdef CONFIG_A
+	a();
+#else
+	b();
+#endif
+	if (x) /* why */
+		return 1; /* one */
+	else /* c */
+		return 2;
+lbl: /* here */
+	return /* r */ 3;
+}
+"""
+    found = c_routines(source)
+    assert found["V"].params == ("a",)
+    assert found["ptr"].params == ("t",)
+    assert json.loads(found["ptr"].body) == [
+        ["expr", 6, "a()"],  # the default branch of the #ifdef only
+        ["if", 10, "x", [["return", 11, "1"]], [["return", 13, "2"]]],
+        ["label", 14, "lbl"],
+        ["return", 15, "3"],
+    ]
+    # As written, an #if region's statements are kept in order, without its condition.
+    raw = c_routines(source, raw=True)
+    assert json.loads(raw["ptr"].body) == [
+        ["expr", 6, "a()"],
+        ["expr", 8, "b()"],
+        ["if", 10, "x", [["return", 11, "1"]], [["return", 13, "2"]]],
+        ["label", 14, "lbl"],
+        ["return", 15, "3"],
+    ]
+
+
+def test_a_row_comment_starts_at_the_first_space_hash() -> None:
+    assert [(a.pattern, a.meaning) for a in parse_table("a => b # c # d\n")] == [("a", "b")]
+    assert parse_table("\t# a comment after a tab\n\tx => 1\n")[0].line == 2
+
+
+def test_routines_as_written_with_conditionals() -> None:
+    source = """
+#ifdef CONFIG_X
+static void g(void) { h(); }
+#endif
+static void f(void)
+{
+#undef FOO
+#if defined(A) && B
+	a();
+#elif !C
+	b();
+#else
+	c();
+#endif
+}
+"""
+    found = c_routines(source, raw=True)
+    assert found["g"].body == '[["expr",3,"h()"]]'  # compact JSON
+    assert json.loads(found["f"].body) == [["expr", 9, "a()"], ["expr", 11, "b()"], ["expr", 13, "c()"]]

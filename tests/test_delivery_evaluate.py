@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from analyzer.delivery.atoms import parse_table
 from analyzer.delivery.evaluate import (
     SENDER_TASK,
     TARGET,
     Decided,
+    Evaluator,
     Exit,
     Frame,
     Sig,
@@ -639,3 +641,236 @@ static int g(void)
 """
     assert run(source).value == 1  # C: y is 1
     assert run(source, "g", w=world(handler=1)).value == 1  # C: handler was SIG_IGN when read
+
+
+# --- more corners (each pins one decision) -----------------------------------------------------
+
+
+def test_the_trail_window_is_six_reasons() -> None:
+    w = World({}, {})
+    w.note("a.c", 1, "x", 1)
+    for i in range(5):
+        w.note("a.c", 10 + i, "z", 0)
+    w.note("a.c", 1, "x", 1)  # six back: still said
+    assert len(w.trail) == 6
+
+
+def test_a_lazy_local_is_read_once_where_it_was_assigned() -> None:
+    source = """
+static int f(void)
+{
+	int b = sigismember(&t->blocked, sig);
+
+	if (b)
+		sigdelset(&t->blocked, sig);
+	return b;
+}
+static int g(void)
+{
+	int x = mystery();
+
+	return x;
+}
+static int h(void)
+{
+	int x;
+
+	x = 0;
+	if (mystery())
+		x = 1;
+	return x;
+}
+"""
+    w = world(blocked=1)
+    assert run(source, w=w).value == 1  # read at the `if`, kept after the state changed
+    assert w.state["blocked"] == 0
+    assert run(source, "g").value == Unknown("mystery()", "k.c", 12)
+    assert run(source, "h").unknown == Unknown("mystery()", "k.c", 21)  # each way its own locals
+
+
+def test_an_unknown_if_before_a_loop_that_can_leave_names_the_if() -> None:
+    source = """
+static int f(void)
+{
+	if (mystery())
+		known();
+	for (;;) {
+		if (zero())
+			return 1;
+	}
+}
+"""
+    assert run(source) == Exit("unknown", 4, unknown=Unknown("mystery()", "k.c", 4))
+
+
+def test_an_unknown_inside_a_called_routine_names_its_condition() -> None:
+    source = """
+static int amb(void)
+{
+	if (mystery())
+		return 1;
+	return 0;
+}
+"""
+    w = world()
+    assert is_unknown(evaluator(source).value("amb()", frame(), w), "amb()")
+    assert Reason("k.c", 4, "mystery() (in amb)", "unknown") in w.trail
+
+
+def test_macro_parameters_are_whole_words_and_calls_need_their_arguments() -> None:
+    source = """
+#define PLUS(s) (s + seven())
+static int two(int a, int b)
+{
+	return a + b;
+}
+"""
+    ev = evaluator(source)
+    assert ev.value("PLUS(3)", frame(), world()) == 10
+    assert ev.value("two(1, 2)", frame(), world()) == 3
+    assert isinstance(ev.value("two(1)", frame(), world()), Unknown)  # b never bound
+
+
+def test_opaque_statements_that_jump_and_unary_on_a_task() -> None:
+    source = """
+static int f(void)
+{
+	switch (sig) {
+	case 1:
+		goto out;
+	}
+	return 1;
+out:
+	return 2;
+}
+"""
+    assert run(source).unknown == Unknown("switch (sig) {", "k.c", 4)
+    assert is_unknown(val("-t"), "-t")
+    assert is_unknown(val("~t"), "~t")
+
+
+def test_comparison_meanings_are_not_assignments() -> None:
+    table = parse_table("le() => signal <= 9\nne() => signal != 1\nge() => signal >= 10\nlt() => signal < 10\n")
+    ev = Evaluator(table, {}, {})
+    w = world()
+    assert [ev.value(f"{n}()", frame(), w) for n in ("le", "ne", "ge", "lt")] == [1, 1, 0, 1]
+    assert set(w.state) == {"handler", "blocked", "unkillable"}
+
+
+def test_a_number_that_is_a_row_is_not_a_reason() -> None:
+    ev = Evaluator(parse_table("42 => 7\nLOUD => 3\nquiet => 4"), {}, {})
+    w = world()
+    assert ev.value("42 + LOUD + quiet", frame(quiet=0), w) == 7 + 3 + 0  # a local wins over a row
+    assert w.trail == []
+    assert ev.value("quiet", frame(), w) == 4
+    assert w.trail == [Reason("k.c", 100, "quiet", "4")]
+
+
+def test_comments_inside_expressions_are_skipped() -> None:
+    assert val("known() /* why */ && zero()") == 0
+    assert val("(/* c */ seven())") == 7
+    assert val("seven(/* nothing */)") == 7
+
+
+def test_numbers() -> None:
+    assert val("1.5") == 0  # not an integer: no value C would use as a flag
+    assert val("0x1fUL") == 31
+    assert val("07") == 7
+
+
+def test_unary_operators_on_values() -> None:
+    assert val("-seven()") == -7
+    assert val("+seven()") == 7
+    assert val("~seven()") == -8
+    assert val("!!seven()") == 1
+
+
+def test_an_and_inside_the_parentheses_is_no_flag_list() -> None:
+    assert is_unknown(val("t->flags & (PF_A & PF_B)"), "t->flags")
+
+
+def test_variadic_macros_and_decided_words() -> None:
+    source = "#define FIRST(a, ...) (a)\n#define TWICE(a) ((a) + (a))\n"
+    ev = evaluator(source)
+    assert ev.value("FIRST(3, 4, 5)", frame(), world()) == 3
+    assert ev.value("TWICE(3, 4)", frame(), world()) == 6  # an extra argument is not read
+    assert str(Decided(Outcome.KILLED)) == "killed"
+
+
+def test_both_ways_keep_their_frame() -> None:
+    source = """
+static int helper(void)
+{
+	return 5;
+}
+static int f(void)
+{
+	if (mystery())
+		known();
+	return other();
+}
+static int g(void)
+{
+	if (mystery())
+		known();
+	return helper();
+}
+static int h(void)
+{
+	if (mystery())
+		return other();
+	return other();
+}
+"""
+    w = world()
+    assert run(source, w=w) == Exit("return", 10, value=Unknown("other()", "k.c", 10))
+    assert w.trail[0] == Reason("k.c", 8, "mystery()", "unknown")  # said before the ways part
+    assert run(source, "g") == Exit("return", 16, value=5)
+    assert run(source, "h", returns=False) == Exit("return", 21, value=0)  # values not read either way
+    ev = evaluator()
+    assert ev.run([["if", 7, "mystery()", [], []]], frame(), world()) == Exit("end", 100)
+
+
+def test_conditions_and_effects_are_reasons() -> None:
+    w = world()
+    exit_ = evaluator().run(
+        [["if", 7, "zero() || seven()", [["expr", 8, "unlikely(known())"]], []], ["expr", 9, "do_group_exit(sig)"]],
+        frame(),
+        w,
+    )
+    assert exit_ == Exit("decided", 100, value="killed")
+    assert w.trail == [
+        Reason("k.c", 7, "zero()", "0"),
+        Reason("k.c", 7, "seven()", "7"),
+        Reason("k.c", 7, "zero() || seven()", "true"),
+        Reason("k.c", 8, "known()", "1"),
+        Reason("k.c", 9, "do_group_exit(sig)", "killed"),
+    ]
+
+
+def test_assignments_read_their_value_late_unless_they_name_themselves() -> None:
+    source = """
+static int f(void)
+{
+	int b;
+	int x = 1;
+
+	b = sigismember(&t->blocked, sig);
+	x += x;
+	return x;
+}
+static int g(void)
+{
+	int h = known() ? SIG_IGN : SIG_DFL;
+	struct task_struct *p = known() ? t : t;
+
+	p->sighand->action[sig - 1].sa.sa_handler = h;
+	return 0;
+}
+"""
+    w = world()
+    assert run(source, w=w) == Exit("return", 9, value=Unknown("x += x", "k.c", 8))
+    assert all("sigismember" not in r.text for r in w.trail)  # b is never read
+    w = world()
+    assert run(source, "g", w=w).kind == "return"
+    assert w.state["handler"] == 1

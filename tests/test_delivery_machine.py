@@ -18,16 +18,26 @@ from analyzer.delivery.machine import (
     _find_if,
     _find_loop,
     cells_exist,
+    members_of,
     table_of,
 )
-from analyzer.model import ForceAssignment, Guard, Location, Routine, SignalMask, Site
+from analyzer.model import ForceAssignment, Guard, Location, Reason, Routine, SignalMask, Site
 from analyzer.vocab import FLAG, Attribution, Branch, Construct, Delivered, Outcome, Sender, SiteKind, Target
 from tests.delivery_kit import c_routines, clear_memos
 
 CI, GI = Target.CONTAINER_INIT, Target.GLOBAL_INIT
 SAME, ANCESTOR, KERNEL, SELF, FAULT = Sender.SAME_NS, Sender.ANCESTOR_NS, Sender.KERNEL, Sender.SELF, Sender.FAULT
 DFL, IGN, HANDLER, BLOCKED = Delivered.DEFAULT, Delivered.IGNORED, Delivered.HANDLER, Delivered.BLOCKED
-NUMBER = {"SIGQUIT": 3, "SIGSEGV": 11, "SIGKILL": 9, "SIGPIPE": 13, "SIGTERM": 15, "SIGCHLD": 17, "SIGSTOP": 19}
+NUMBER = {
+    "SIGQUIT": 3,
+    "SIGSEGV": 11,
+    "SIGKILL": 9,
+    "SIGUSR1": 10,
+    "SIGPIPE": 13,
+    "SIGTERM": 15,
+    "SIGCHLD": 17,
+    "SIGSTOP": 19,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -531,3 +541,243 @@ def test_which_cells_exist_and_the_whole_table() -> None:
     assert len(cells) == 686  # the count README gives for each era
     assert (cells[0].target, cells[0].sender, cells[0].disposition, cells[0].signal) == (CI, SAME, DFL, "SIGHUP")
     assert {c.outcome for c in cells} == {Outcome.UNKNOWN}
+
+
+# --- what each cell passes in: a send-time test that returns the expression asked about ------
+
+
+def probe(expression: str, target: Target, sender: Sender, disposition: Delivered, signal: str, **kw: object) -> object:
+    """True when `expression` holds at send time (the cell is dropped), False when it does not
+    (no dequeue loop: unknown naming it), else the unknown's text."""
+    params = kw.pop("params", "struct task_struct *t, int sig, struct kernel_siginfo *info, bool force")
+    source = f"static int sig_ignored({params})\n{{\n\treturn {expression};\n}}\n"
+    cell = release(source, **kw).cell(target, sender, disposition, signal, NUMBER[signal])  # type: ignore[arg-type]
+    if cell.outcome is Outcome.DROPPED:
+        return True
+    assert cell.outcome is Outcome.UNKNOWN
+    if cell.unknown == "no dequeue loop (get_signal/get_signal_to_deliver) (:0)":
+        return False
+    return cell.unknown
+
+
+def test_what_each_sender_passes() -> None:
+    assert probe("has_si_pid_and_uid(info)", CI, SAME, DFL, "SIGTERM") is True  # kill(2): user_info
+    assert probe("has_si_pid_and_uid(info)", CI, ANCESTOR, DFL, "SIGTERM") is True
+    assert probe("has_si_pid_and_uid(info)", CI, KERNEL, DFL, "SIGTERM") is False
+    assert probe("has_si_pid_and_uid(info)", CI, SELF, DFL, "SIGPIPE") is False
+    assert probe("has_si_pid_and_uid(info)", CI, FAULT, DFL, "SIGSEGV") is False
+    assert probe("info == SEND_SIG_PRIV", CI, KERNEL, DFL, "SIGTERM") is True
+    assert probe("info == SEND_SIG_PRIV", CI, SAME, DFL, "SIGTERM") is False
+    assert probe("info == SEND_SIG_NOINFO", CI, SELF, DFL, "SIGPIPE") is True
+    assert probe("info == SEND_SIG_NOINFO", CI, KERNEL, DFL, "SIGTERM") is False
+    assert probe("info == SEND_SIG_FORCED", CI, KERNEL, DFL, "SIGTERM") is False
+    assert probe("SI_FROMUSER(info)", CI, SAME, DFL, "SIGTERM") is True  # si_code SI_USER (0)
+    assert probe("SI_FROMUSER(info)", CI, FAULT, DFL, "SIGSEGV") is False  # si_code > 0
+    assert probe("SI_FROMUSER(info)", CI, KERNEL, DFL, "SIGTERM") == "si_code of a special siginfo (:0)"
+    assert probe("SI_FROMUSER(info)", CI, SELF, DFL, "SIGPIPE") == "si_code of a special siginfo (:0)"
+    assert probe("info->si_code == 1", CI, FAULT, DFL, "SIGSEGV") is True
+    visible = "task_pid_nr_ns(current, task_active_pid_ns(t))"
+    assert probe(visible, CI, SAME, DFL, "SIGTERM") is True
+    assert probe(visible, CI, ANCESTOR, DFL, "SIGTERM") is False
+    assert probe(visible, GI, SELF, DFL, "SIGPIPE") is True
+    assert (
+        probe(visible, CI, KERNEL, DFL, "SIGTERM") == "the sending task's pid in init's namespace (a kernel send) (:0)"
+    )
+    # The sender runs the send unless init sends to itself.
+    assert probe("is_global_init(current)", GI, SELF, DFL, "SIGPIPE") is True
+    assert probe("is_global_init(current)", GI, FAULT, DFL, "SIGSEGV") is True
+    assert probe("is_global_init(current)", GI, SAME, DFL, "SIGTERM") == "is_global_init(current) (kernel/signal.c:3)"
+
+
+def test_what_each_target_and_disposition_is() -> None:
+    assert probe("t->pid == 1", GI, SAME, DFL, "SIGTERM") is True
+    assert probe("t->pid == 2", CI, SAME, DFL, "SIGTERM") is True
+    assert probe("is_global_init(t)", CI, SAME, DFL, "SIGTERM") is False
+    assert probe("is_global_init(t)", GI, SAME, DFL, "SIGTERM") is True
+    handler = "t->sighand->action[sig - 1].sa.sa_handler"
+    assert probe(f"{handler} == SIG_DFL", CI, SAME, DFL, "SIGTERM") is True
+    assert probe(f"{handler} == SIG_DFL", CI, SAME, BLOCKED, "SIGTERM") is True  # blocked keeps SIG_DFL
+    assert probe(f"{handler} == SIG_IGN", CI, SAME, IGN, "SIGTERM") is True
+    assert probe(f"{handler} > SIG_IGN", CI, SAME, HANDLER, "SIGTERM") is True  # a function
+    assert probe("sigismember(&t->blocked, sig)", CI, SAME, BLOCKED, "SIGTERM") is True
+    assert probe("sigismember(&t->blocked, sig)", CI, SAME, HANDLER, "SIGTERM") is False
+    assert probe("t->signal->flags & SIGNAL_UNKILLABLE", CI, SAME, DFL, "SIGTERM") is True
+    assert probe("t->signal->flags & SIGNAL_UNKILLABLE", GI, SAME, DFL, "SIGTERM") is False
+    assert probe("t->signal->flags & SIGNAL_GROUP_EXIT", GI, SAME, DFL, "SIGTERM") is False
+    assert probe("sig_kernel_only(sig)", GI, SAME, DFL, "SIGKILL") is True
+    assert probe("sig_kernel_only(sig)", GI, SAME, DFL, "SIGSTOP") is True
+    assert probe("sig_kernel_only(sig)", GI, SAME, DFL, "SIGTERM") is False
+    assert probe("sig == SIGTERM", GI, SAME, DFL, "SIGTERM") is True
+    # Parameters named in path.txt are bound by role, and `t` is init even when not a parameter.
+    assert (
+        probe(
+            "sig_kernel_only(signr) && p->pid == 1", GI, SAME, DFL, "SIGKILL", params="int signr, struct task_struct *p"
+        )
+        is True
+    )
+    assert probe("tsk->pid == 1", GI, SAME, DFL, "SIGKILL", params="int sig") is True
+    assert probe("info == SEND_SIG_PRIV", GI, KERNEL, DFL, "SIGKILL", params="int sig, void *info") is True
+
+
+def test_force_reaches_the_send_time_test() -> None:
+    assert probe("force", CI, ANCESTOR, DFL, "SIGTERM") is True
+    assert probe("force", CI, SAME, DFL, "SIGTERM") is False
+    assert probe("force", CI, SAME, DFL, "SIGTERM", force=()) == "force (kernel/signal.c:1)"
+    # The signal is bound in the force assignments too.
+    only = (force_at(900, "sig_kernel_only(sig)"),)
+    assert (
+        probe("from_ancestor_ns", CI, SAME, DFL, "SIGKILL", force=only, params="int sig, int from_ancestor_ns") is True
+    )
+    assert (
+        probe("from_ancestor_ns", CI, SAME, DFL, "SIGTERM", force=only, params="int sig, int from_ancestor_ns") is False
+    )
+    # The reason names the assignment and its value.
+    cell = release(*NEW).cell(CI, ANCESTOR, DFL, "SIGKILL", 9)
+    assert (
+        Reason("kernel/signal.c", 903, "force = !task_pid_nr_ns(current, task_active_pid_ns(t));", "true")
+        in cell.because
+    )
+    assert Reason("kernel/signal.c", 12, "sig_ignored() returns", "false") in cell.because
+
+
+def test_a_group_exit_resets_the_handler() -> None:
+    # A release whose fatal test ignores the handler: a handled SIGTERM still starts a group
+    # exit, and the SIGKILL dequeued has SIG_DFL: killed.
+    fatal = """
+#define sig_fatal(t, s) 1
+static void complete_signal(int sig, struct task_struct *p)
+{
+	if (sig_fatal(p, sig))
+		p->signal->flags = SIGNAL_GROUP_EXIT;
+}
+"""
+    assert outcome(release(IGNORE_OLD, fatal, DEQUEUE, force=()), GI, SAME, HANDLER, "SIGTERM") is Outcome.KILLED
+    assert outcome(release(IGNORE_OLD, DEQUEUE, force=()), GI, SAME, HANDLER, "SIGTERM") is Outcome.HANDLED
+    # The fatal test is read with the sender as current.
+    fatal = fatal.replace("if (sig_fatal(p, sig))", "if (sig_fatal(p, sig) && is_global_init(current))")
+    cell = release(IGNORE_OLD, fatal, DEQUEUE, force=()).cell(GI, SAME, DFL, "SIGTERM", 15)
+    assert cell.unknown == "is_global_init(current) (kernel/signal.c:5)"
+
+
+def test_the_members_of_each_class() -> None:
+    assert members_of(MASKS[:1]) == {"SIG_KERNEL_ONLY_MASK": ("SIGKILL", "SIGSTOP")}
+    odd = SignalMask("SIG_KERNEL_ONLY_MASK", HERE, ("SIGKILL", "SIGNOPE"))
+    assert probe("sig_kernel_only(sig)", GI, SAME, DFL, "SIGKILL", masks=(odd,)) is True
+
+
+# --- every stage found by the names path.txt gives (none of them the built-in default) -------
+
+RENAMED = {
+    "boot": ("start_init",),
+    "fork": ("make_task",),
+    "ignore": ("my_ignored",),
+    "fatal": ("my_complete",),
+    "fatal-test": ("is_fatal",),
+    "dequeue": ("my_get",),
+    "dequeue-call": ("take_signal",),
+    "forced": ("my_force",),
+    "task": ("tk",),
+    "signal": ("sn",),
+    "info": ("inf",),
+    "force": ("fz",),
+    "forced-handler": ("HANDLER_EXIT",),
+}
+
+RENAMED_C = """
+#define is_fatal(t, s) ((s) == SIGTERM)
+
+static int my_ignored(struct task_struct *tk, int sn, int fz)
+{
+	if (fz && sn == SIGTERM)
+		return 1;
+	return sn == SIGQUIT || tk->pid == 7;
+}
+
+static void my_complete(int sn, struct task_struct *tk, struct kernel_siginfo *inf)
+{
+	if (is_fatal(tk, sn) && inf != SEND_SIG_PRIV)
+		tk->signal->flags = SIGNAL_GROUP_EXIT;
+}
+
+int my_get(struct kernel_siginfo *inf)
+{
+	for (;;) {
+		int sn;
+		struct k_sigaction *ka;
+
+		sn = take_signal(current);
+		ka = &current->sighand->action[sn - 1];
+		if (ka->sa.sa_handler != SIG_DFL)
+			break;
+		if (sn == SIGKILL || sn == SIGSEGV)
+			do_group_exit(sn);
+		if (inf == SEND_SIG_PRIV)
+			do_signal_stop(sn);
+		continue;
+	}
+	return 0;
+}
+
+int my_force(int sn, struct kernel_siginfo *inf, struct task_struct *tk, enum sig_handler handler)
+{
+	if (handler == HANDLER_EXIT && inf > SEND_SIG_FORCED)
+		tk->sighand->action[sn - 1].sa.sa_handler = SIG_DFL;
+	return send_it(sn);
+}
+
+static int send_it(int sn)
+{
+	do_group_exit(sn);
+	return 0;
+}
+"""
+
+
+def test_stages_are_found_by_their_path_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.delivery import machine as machine_module
+
+    monkeypatch.setattr(machine_module, "path_names", lambda: RENAMED)
+    force = (force_at(900, "inf == SEND_SIG_PRIV && sn == SIGTERM && tk->pid == 1", variable="fz"),)
+    sites = (flag_set("start_init"), flag_set("make_task", NEWPID, line=11))
+    m = release(RENAMED_C, force=force, sites=sites)
+    assert m._marked(GI)[0] == 1 and m._marked(CI)[0] == 1
+    # SIGTERM from the same namespace: not forced, not ignored, fatal: the group exit kills.
+    assert outcome(m, GI, SAME, DFL, "SIGTERM") is Outcome.KILLED
+    assert outcome(m, GI, SAME, DFL, "SIGQUIT") is Outcome.DROPPED
+    # A kernel SIGTERM is forced (fz), and the send-time test drops it.
+    assert outcome(m, GI, KERNEL, DFL, "SIGTERM") is Outcome.DROPPED
+    # pid 2: not forced; a kernel send starts no group exit here (inf is priv); the loop stops it.
+    assert outcome(m, CI, KERNEL, DFL, "SIGTERM") is Outcome.STOPPED
+    # SIGUSR1: not fatal; the loop stops it for a kernel send (inf is priv), else discards it.
+    assert outcome(m, GI, KERNEL, DFL, "SIGUSR1") is Outcome.STOPPED
+    assert outcome(m, GI, SAME, DFL, "SIGUSR1") is Outcome.DISCARDED
+    assert outcome(m, GI, SAME, HANDLER, "SIGUSR1") is Outcome.HANDLED
+    # A fault with a handler: HANDLER_EXIT resets it; the forced path's own send is not run.
+    assert outcome(m, GI, FAULT, HANDLER, "SIGSEGV") is Outcome.KILLED
+    no_exit = {**RENAMED, "forced-handler": ("HANDLER_CURRENT",)}
+    monkeypatch.setattr(machine_module, "path_names", lambda: no_exit)
+    m = release(RENAMED_C, force=force, sites=sites)
+    assert outcome(m, GI, FAULT, HANDLER, "SIGSEGV") is Outcome.HANDLED
+
+
+SPARSE = {"ignore": ("my_ignored",), "dequeue": ("my_get",), "forced": ("my_force",), "fatal": ("my_complete",)}
+SPARSE_C = """
+#define sig_fatal(s) 1
+static int my_ignored(int sig) { return 0; }
+static void my_complete(int sig) { if (sig_fatal(sig)) do_signal_stop(0); }
+int my_get(void) { for (;;) { int s; s = dequeue_signal(current); break; } return 0; }
+int my_force(struct kernel_siginfo *info, int handler) { if (handler == HANDLER_CURRENT) return 0; do_group_exit(0); }
+"""
+
+
+def test_built_in_names_when_path_txt_leaves_keys_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.delivery import machine as machine_module
+
+    monkeypatch.setattr(machine_module, "path_names", lambda: SPARSE)
+    # The fatal test is `sig_fatal(`, the forced handler HANDLER_CURRENT, the dequeue call
+    # dequeue_signal; no roles are bound (the send-time test takes no force).
+    assert outcome(release(SPARSE_C, sites=(), force=()), GI, SAME, DFL, "SIGTERM") is Outcome.STOPPED
+    assert outcome(release(SPARSE_C, sites=(), force=()), GI, FAULT, DFL, "SIGSEGV") is Outcome.STOPPED
+    no_fatal = SPARSE_C.replace("my_complete", "other_complete")
+    assert outcome(release(no_fatal, sites=(), force=()), GI, SAME, DFL, "SIGTERM") is Outcome.HANDLED
+    assert release(no_fatal, sites=(flag_set("kernel_init"),), force=())._marked(GI)[0] != 1  # no boot names

@@ -223,6 +223,13 @@ def test_the_meaning_language() -> None:
         "target == global_init": 1,
         "target != global_init": 0,
         "blocked ? 3 : 4": 3,
+        "blocked ? handler : 4": 1,
+        "0 && 1": 0,
+        "1 || 0": 1,
+        "si_code <= -6": 1,
+        "si_code < -6": 0,
+        "si_code > -7": 1,
+        "si_code >= -5": 0,
         "0 ? 3 : 4": 4,
     }
     for text, expected in cases.items():
@@ -232,9 +239,23 @@ def test_the_meaning_language() -> None:
     assert isinstance(ev._meaning_value("flag == 1", w), Unknown)
     assert isinstance(ev._meaning_value("1 == flag", w), Unknown)
     assert isinstance(ev._meaning_value("flag ? 1 : 1", w), Unknown)
-    for bad in ("nowhere", "blocked * 2", "f(x)", "target < 1"):
-        with pytest.raises(ValueError, match="atom meaning"):
-            ev._meaning_value(bad, w)
+    bad = {
+        "nowhere": "unknown name 'nowhere'",
+        "(nowhere)": "unknown name 'nowhere'",
+        "!nowhere": "unknown name 'nowhere'",
+        "nowhere == 1": "unknown name 'nowhere'",
+        "1 == nowhere": "unknown name 'nowhere'",
+        "nowhere ? 1 : 0": "unknown name 'nowhere'",
+        "blocked ? nowhere : 0": "unknown name 'nowhere'",
+        "blocked ?: 1": "incomplete",
+        "blocked * 2": "cannot read 'blocked * 2'",
+        "f(x)": "cannot read 'f(x)'",
+        "target < 1": "cannot read 'target < 1'",
+    }
+    for text, why in bad.items():
+        with pytest.raises(ValueError) as error:
+            ev._meaning_value(text, w)
+        assert str(error.value) == f"atom meaning {text!r}: {why}"
     assert w.state == {"handler": 1, "blocked": 1, "unkillable": 0}
 
 
@@ -369,7 +390,7 @@ static int h(void)
 }
 """
     assert run(source) == Exit("return", 10, value=3)  # x never read: its unknown does not matter
-    assert is_unknown(run(source, "g").value, "y")
+    assert run(source, "g").value == Unknown("y", "k.c", 15)  # declared without a value
     assert is_unknown(run(source, "h").value, "x += 1")
 
 
@@ -546,7 +567,7 @@ static int n(void)
     assert run(source, "g") == Exit("unknown", 15, unknown=Unknown("for (;;)", "k.c", 15))
     assert run(source, "h").unknown == Unknown("while (1)", "k.c", 23)
     assert run(source, "k").unknown == Unknown("while (1)", "k.c", 33)
-    assert run(source, "m").unknown == Unknown("switch (sig) {", "k.c", 43)
+    assert run(source, "m") == Exit("unknown", 43, unknown=Unknown("switch (sig) {", "k.c", 43))
     assert run(source, "n") == Exit("return", 55, value=1)
 
 
@@ -776,6 +797,8 @@ def test_numbers() -> None:
     assert val("1.5") == 0  # not an integer: no value C would use as a flag
     assert val("0x1fUL") == 31
     assert val("07") == 7
+    assert val("017") == 15
+    assert val("10ul") == 10
 
 
 def test_unary_operators_on_values() -> None:
@@ -874,3 +897,48 @@ static int g(void)
     w = world()
     assert run(source, "g", w=w).kind == "return"
     assert w.state["handler"] == 1
+
+
+def test_unknowns_carry_the_text_place_and_line() -> None:
+    assert evaluator().value("", frame(), world()) == Unknown("", "k.c", 100)  # not an expression
+    assert val("seven() ?: 3") == Unknown("(missing expression)", "k.c", 100)  # GNU `?:`: no middle
+    assert val("zero() ?: 3") == 3
+    assert val("-t") == Unknown("-t", "k.c", 100)
+    assert val("a->b\n  ->c") == Unknown("a->b ->c", "k.c", 100)
+    source = "#define LOST(a) other()\nstatic int lost(void)\n{\n\treturn mystery();\n}\n"
+    assert evaluator(source).value("LOST(1)", frame(), world()) == Unknown("other()", "k.c", 100)
+    assert evaluator(source).value("lost(\n  )", frame(), world()) == Unknown("lost( )", "k.c", 100)
+
+
+def test_branches_of_a_conditional_are_read_in_the_world() -> None:
+    w = world()
+    assert evaluator().value("known() ? seven() : 4", frame(), w) == 7
+    assert evaluator().value("mystery() ? seven() : seven()", frame(), w) == 7
+    assert Reason("k.c", 100, "seven()", "7") in w.trail
+    with pytest.raises(Decided):
+        val("do_signal_stop(sig) || 1")
+    lazy = frame(task=("known() ? t : t", "k.c", 1))
+    assert evaluator().value("sigismember(&task->blocked, sig)", lazy, world(blocked=1)) == 1
+
+
+def test_and_or_give_c_ints() -> None:
+    source = "static int both(void)\n{\n\treturn known() && seven();\n}\n"
+    w = world()
+    assert evaluator(source).value("both()", frame(), w) == 1
+    assert w.trail[-1] == Reason("k.c", 3, "both() returns", "1")
+
+
+def test_a_lazy_local_is_read_at_its_depth() -> None:
+    parts = [f"static int c{i}(void) {{ return c{i + 1}(); }}" for i in range(1, 11)]
+    parts.append("static int c11(void) { int x = c12(); return x; }")
+    parts.append("static int c12(void) { return c13(); }")
+    parts.append("static int c13(void) { return 1; }")
+    assert isinstance(evaluator("\n".join(parts)).value("c1()", frame(), world()), Unknown)  # 13 deep
+    assert evaluator("\n".join(parts)).value("c3()", frame(), world()) == 1
+
+
+def test_a_state_change_can_copy_another_state() -> None:
+    ev = Evaluator(parse_table("copy() => blocked = handler"), {}, {})
+    w = world(handler=1)
+    assert ev.value("copy()", frame(), w) == 0
+    assert w.state["blocked"] == 1

@@ -267,6 +267,7 @@ static void g(void) { h(); }
 static void f(void)
 {
 #undef FOO
+#define INNER(x) (x)
 #if defined(A) && B
 	a();
 #elif !C
@@ -278,4 +279,4 @@ static void f(void)
 """
     found = c_routines(source, raw=True)
     assert found["g"].body == '[["expr",3,"h()"]]'  # compact JSON
-    assert json.loads(found["f"].body) == [["expr", 9, "a()"], ["expr", 11, "b()"], ["expr", 13, "c()"]]
+    assert json.loads(found["f"].body) == [["expr", 10, "a()"], ["expr", 12, "b()"], ["expr", 14, "c()"]]

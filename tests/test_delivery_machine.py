@@ -303,7 +303,7 @@ def test_the_group_exit_dequeues_sigkill_instead() -> None:
     cell = machine.cell(CI, ANCESTOR, DFL, "SIGTERM", 15)
     assert cell.outcome is Outcome.KILLED
     texts = [r.text for r in cell.because]
-    assert "group exit started: SIGKILL queued to init" in texts
+    assert Reason("kernel/signal.c", 10, "group exit started: SIGKILL queued to init", "1") in cell.because
     assert texts[-1] == "do_group_exit(ksig->info.si_signo)"
     # No group exit in a release without complete_signal: SIGTERM itself is dequeued, discarded.
     machine = release(IGNORE_OLD, DEQUEUE, force=())
@@ -766,7 +766,12 @@ SPARSE_C = """
 static int my_ignored(int sig) { return 0; }
 static void my_complete(int sig) { if (sig_fatal(sig)) do_signal_stop(0); }
 int my_get(void) { for (;;) { int s; s = dequeue_signal(current); break; } return 0; }
-int my_force(struct kernel_siginfo *info, int handler) { if (handler == HANDLER_CURRENT) return 0; do_group_exit(0); }
+int my_force(struct kernel_siginfo *info, int handler)
+{
+	if (handler == HANDLER_CURRENT && is_global_init(current))
+		return 0;
+	do_group_exit(0);
+}
 """
 
 
@@ -781,3 +786,99 @@ def test_built_in_names_when_path_txt_leaves_keys_out(monkeypatch: pytest.Monkey
     no_fatal = SPARSE_C.replace("my_complete", "other_complete")
     assert outcome(release(no_fatal, sites=(), force=()), GI, SAME, DFL, "SIGTERM") is Outcome.HANDLED
     assert release(no_fatal, sites=(flag_set("kernel_init"),), force=())._marked(GI)[0] != 1  # no boot names
+    # A force assignment with no role names bound; no forced path, no fatal stage.
+    assert (
+        outcome(release(no_fatal, sites=(), force=(force_at(900, "1"),)), GI, SAME, DFL, "SIGTERM") is Outcome.HANDLED
+    )
+    monkeypatch.setattr(machine_module, "path_names", lambda: {"ignore": ("my_ignored",), "dequeue": ("my_get",)})
+    assert outcome(release(SPARSE_C, sites=(), force=()), GI, FAULT, DFL, "SIGSEGV") is Outcome.HANDLED
+
+
+# --- the last survivors of the mutation run (tests/mutation/README.md) -----------------------
+
+VOCABULARY = """
+s_same() => sender == same_ns
+s_anc() => sender == ancestor_ns
+s_kernel() => sender == kernel
+s_self() => sender == self
+s_fault() => sender == fault
+t_global() => target == global_init
+t_container() => target == container_init
+dfl() => SIG_DFL
+ign() => SIG_IGN
+"""
+
+
+def test_the_meaning_vocabulary_of_each_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.delivery import machine as machine_module
+    from analyzer.delivery.atoms import parse_table
+
+    monkeypatch.setattr(machine_module, "table", lambda: parse_table(VOCABULARY))
+    cells = [(CI, SAME, "SIGTERM"), (CI, ANCESTOR, "SIGTERM"), (CI, KERNEL, "SIGTERM"), (GI, SELF, "SIGPIPE")]
+    cells.append((GI, FAULT, "SIGSEGV"))
+    for row, (target, sender, _signal) in zip(("s_same", "s_anc", "s_kernel", "s_self", "s_fault"), cells, strict=True):
+        for other_target, other_sender, other_signal in cells:
+            want = (other_target, other_sender) == (target, sender)
+            assert probe(f"{row}()", other_target, other_sender, DFL, other_signal, force=()) is want, (
+                row,
+                other_sender,
+            )
+    assert probe("t_global()", GI, SAME, DFL, "SIGTERM", force=()) is True
+    assert probe("t_global()", CI, SAME, DFL, "SIGTERM", force=()) is False
+    assert probe("t_container()", CI, SAME, DFL, "SIGTERM", force=()) is True
+    assert probe("t_container()", GI, SAME, DFL, "SIGTERM", force=()) is False
+    assert probe("dfl() == 0 && ign() == 1", GI, SAME, DFL, "SIGTERM", force=()) is True
+
+
+def test_a_cell_keeps_the_marking_reasons_and_no_unknown_when_known() -> None:
+    cell = release(*NEW).cell(CI, SAME, DFL, "SIGTERM", 15)
+    assert cell.because[:2] == (
+        Reason("kernel/fork.c", 10, "clone_flags & CLONE_NEWPID", "1"),
+        Reason("kernel/fork.c", 10, "sig->flags |= SIGNAL_UNKILLABLE; (SIGNAL_UNKILLABLE set in copy_process)", "true"),
+    )
+    assert cell.unknown is None
+    cell = release(*NEW).cell(GI, SAME, DFL, "SIGTERM", 15)
+    assert cell.because[1].value == "false"
+
+
+def test_marking_guards_read_the_new_task_and_say_their_value() -> None:
+    pid = Guard("p->pid == 1", Branch.THEN)
+    assert release(*NEW, sites=(flag_set("copy_process", pid),))._marked(GI)[0] == 1
+    assert release(*NEW, sites=(flag_set("copy_process", pid),))._marked(CI)[0] == 0
+    both = Guard("clone_flags & CLONE_NEWPID && p->pid == 2", Branch.THEN)
+    marked, reasons = release(*NEW, sites=(flag_set("copy_process", both),))._marked(CI)
+    assert marked == 1
+    assert Reason("kernel/fork.c", 10, "clone_flags & CLONE_NEWPID && p->pid == 2", "true") in reasons
+    nowhere = Site(**{**{f: getattr(flag_set("x"), f) for f in Site.__slots__}, "function": None})
+    assert release(*NEW, sites=(nowhere,))._marked(CI)[0] == Unknown(f"{FLAG} set in no function", "kernel/fork.c", 10)
+
+
+def test_force_corners() -> None:
+    never = (force_at(900, "1", Guard("0", Branch.THEN)),)
+    assert probe("force", CI, SAME, DFL, "SIGTERM", force=never) == "force (kernel/signal.c:1)"
+    assert (
+        probe("force", CI, SAME, DFL, "SIGTERM", force=(force_at(900, "mystery()"),))
+        == "mystery() (kernel/signal.c:900)"
+    )
+    skipped_first = (force_at(900, "0", Guard("0", Branch.THEN)), force_at(903, "1"))
+    assert probe("force", CI, SAME, DFL, "SIGTERM", force=skipped_first) is True
+    mine = (force_at(900, "is_global_init(current)"),)
+    assert probe("force", GI, SELF, DFL, "SIGPIPE", force=mine) is True  # init sends to itself
+    cell = release(*NEW).cell(CI, SAME, DFL, "SIGKILL", 9)
+    assert (
+        Reason("kernel/signal.c", 903, "force = !task_pid_nr_ns(current, task_active_pid_ns(t));", "false")
+        in cell.because
+    )
+
+
+def test_a_deciding_send_time_test_is_no_answer() -> None:
+    source = "static int sig_ignored(struct task_struct *t, int sig)\n{\n\tdo_signal_stop(sig);\n\treturn 0;\n}\n"
+    cell = release(source).cell(GI, SAME, DFL, "SIGTERM", 15)
+    assert (cell.outcome, cell.unknown) == (Outcome.UNKNOWN, "sig_ignored() has no return (kernel/signal.c:1)")
+
+
+def test_helpers_of_the_ignore_tests_file_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    here = c_routines(IGNORE_OLD + "static int h(void) { return 1; }\n", "kernel/signal.c")
+    header = c_routines("static int h(void) { return 0; }\n", "include/linux/a.h")
+    m = Machine(Inputs(routines=[*here.values(), *header.values()], force=(), masks=MASKS, sites=()))
+    assert m.routines["h"].location.path == "kernel/signal.c"

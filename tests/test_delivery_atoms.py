@@ -280,3 +280,20 @@ static void f(void)
     found = c_routines(source, raw=True)
     assert found["g"].body == '[["expr",3,"h()"]]'  # compact JSON
     assert json.loads(found["f"].body) == [["expr", 10, "a()"], ["expr", 12, "b()"], ["expr", 14, "c()"]]
+
+
+def test_routines_in_extern_blocks_and_object_defines_in_bodies() -> None:
+    source = """
+extern "C" {
+static int z(void)
+{
+#define BAR 1
+#if defined(D)
+	d();
+#endif
+	return 1;
+}
+}
+"""
+    found = c_routines(source, raw=True)
+    assert json.loads(found["z"].body) == [["expr", 7, "d()"], ["return", 9, "1"]]

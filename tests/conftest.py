@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -96,3 +97,20 @@ def kernel_repo(tmp_path: Path) -> Path:
 def repo_factory(tmp_path: Path) -> Callable[..., Path]:
     """make_repo bound to this test's tmp_path."""
     return lambda family, bare=False: make_repo(tmp_path, family, bare)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """$SIGANALYZE_MUTATION_TESTS (space-separated node-id globs) keeps only those tests.
+
+    tests/mutation/run.sh --delivery sets it: the evaluator is also reached by the slow
+    whole-tree tests of the fast selection (~60 s a surviving mutant), which its own unit tests
+    make redundant there.
+    """
+    globs = os.environ.get("SIGANALYZE_MUTATION_TESTS", "").split()
+    if not globs:
+        return
+    kept = [item for item in items if any(fnmatch.fnmatchcase(item.nodeid, g) for g in globs)]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -4,6 +4,8 @@
 #   tests/mutation/run.sh --again    re-run only the mutants that were not killed last time
 #   tests/mutation/run.sh --score    the score of the last run, nothing run
 #   tests/mutation/run.sh --focus    fresh run over FOCUS only (a subset of TARGETS), then its score
+#   tests/mutation/run.sh --delivery fresh run over DELIVERY only (the delivery evaluator), then its score
+#   tests/mutation/run.sh --delivery --again   re-run DELIVERY's mutants not killed last time
 # Files mutated and the tests run: [tool.mutmut] in pyproject.toml. Functions run: TARGETS below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,8 +36,17 @@ FAMILIES=(
     "analyzer.families.kernel.x__force_likeness*"
 )
 
+# The delivery table's evaluator (README "What happens to a signal sent to PID 1"): whole modules.
+DELIVERY=(
+    "analyzer.delivery.evaluate.*"
+    "analyzer.delivery.machine.*"
+    "analyzer.delivery.atoms.*"
+    "analyzer.extract.routines.*"
+)
+
 TARGETS=(
     "${FAMILIES[@]}"
+    "${DELIVERY[@]}"
     "analyzer.extract.kernel.x_analyze_file*"
     "analyzer.extract.kernel.x__account*"
     "analyzer.extract.kernel.x__kind_spans*"
@@ -82,6 +93,21 @@ FOCUS=(
     "analyzer.scan.x__timed_out*"
 )
 
+# Tests run for DELIVERY: its unit tests only (tests/conftest.py deselects the rest of the
+# fast selection, whose whole-tree tests also reach the evaluator at ~60 s a survivor).
+DELIVERY_TESTS=${DELIVERY_TESTS:-"tests/test_delivery_evaluate.py::* tests/test_delivery_machine.py::* tests/test_delivery_atoms.py::*"}
+
+if [[ "${1:-}" == --delivery ]]; then
+    shift
+    TARGETS=("${DELIVERY[@]}")
+    export SIGANALYZE_MUTATION_TESTS="$DELIVERY_TESTS"
+    if [[ -z "${1:-}" ]]; then # a fresh run over DELIVERY, then its score
+        rm -rf mutants
+        nice "$MUTMUT" run --max-children "$JOBS" "${TARGETS[@]}" >mutants.log 2>&1 || true
+        set -- --score
+    fi
+fi
+
 case "${1:-}" in
 --score)
     exec "$PY" tests/mutation/score.py "${TARGETS[@]}"
@@ -103,7 +129,7 @@ case "${1:-}" in
     nice "$MUTMUT" run --max-children "$JOBS" "${TARGETS[@]}" >mutants.log 2>&1 || true
     ;;
 *)
-    echo "usage: $0 [--again|--score|--focus]" >&2
+    echo "usage: $0 [--delivery] [--again|--score] | --focus" >&2
     exit 2
     ;;
 esac

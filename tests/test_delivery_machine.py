@@ -18,7 +18,6 @@ from analyzer.delivery.machine import (
     _find_if,
     _find_loop,
     cells_exist,
-    members_of,
     table_of,
 )
 from analyzer.model import ForceAssignment, Guard, Location, Reason, Routine, SignalMask, Site
@@ -224,7 +223,8 @@ def test_a_set_guarded_by_clone_newpid_marks_only_the_container_init() -> None:
     marked, reasons = machine._marked(CI)
     assert marked == 1
     assert [(r.text, r.value) for r in reasons] == [
-        ("clone_flags & CLONE_NEWPID", "1"),  # the leaf's reason stands for the guard's
+        ("clone_flags & CLONE_NEWPID", "1"),  # the leaf, then the guard as the code reads it
+        ("if (clone_flags & CLONE_NEWPID)", "true"),
         ("sig->flags |= SIGNAL_UNKILLABLE; (SIGNAL_UNKILLABLE set in copy_process)", "true"),
     ]
     assert machine._marked(GI)[0] == 0
@@ -243,8 +243,9 @@ def test_marking_by_site_function_and_guard_branch() -> None:
     two = (Guard("is_global_init(current)", Branch.THEN), Guard("mystery()", Branch.THEN))
     assert release(*NEW, sites=(flag_set("kernel_init", *two),))._marked(CI)[0] == 0  # a boot set: never CI
     marked = release(*NEW, sites=(flag_set("copy_signal", *two),))._marked(CI)[0]
-    # In a fork set current is the forking sender, not init: `is_global_init(current)` has no meaning.
-    assert marked == Unknown("is_global_init(current)", "kernel/fork.c", 10)
+    # In a fork set current is the forking sender, not init: `is_global_init(current)` has no meaning;
+    # every guard is read, outermost first, and the first unknown one is named.
+    assert marked == Unknown("mystery()", "kernel/fork.c", 10)
     marked = release(*NEW, sites=(flag_set("kernel_init", *two),))._marked(GI)[0]
     assert marked == Unknown("mystery()", "kernel/fork.c", 10)
     # A set elsewhere is unknown, and the sites are read in order until one marks.
@@ -659,12 +660,6 @@ static void complete_signal(int sig, struct task_struct *p)
     assert cell.unknown == "is_global_init(current) (kernel/signal.c:5)"
 
 
-def test_the_members_of_each_class() -> None:
-    assert members_of(MASKS[:1]) == {"SIG_KERNEL_ONLY_MASK": ("SIGKILL", "SIGSTOP")}
-    odd = SignalMask("SIG_KERNEL_ONLY_MASK", HERE, ("SIGKILL", "SIGNOPE"))
-    assert probe("sig_kernel_only(sig)", GI, SAME, DFL, "SIGKILL", masks=(odd,)) is True
-
-
 # --- every stage found by the names path.txt gives (none of them the built-in default) -------
 
 RENAMED = {
@@ -832,13 +827,14 @@ def test_the_meaning_vocabulary_of_each_cell(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_cell_keeps_the_marking_reasons_and_no_unknown_when_known() -> None:
     cell = release(*NEW).cell(CI, SAME, DFL, "SIGTERM", 15)
-    assert cell.because[:2] == (
+    assert cell.because[:3] == (
         Reason("kernel/fork.c", 10, "clone_flags & CLONE_NEWPID", "1"),
+        Reason("kernel/fork.c", 10, "if (clone_flags & CLONE_NEWPID)", "true"),
         Reason("kernel/fork.c", 10, "sig->flags |= SIGNAL_UNKILLABLE; (SIGNAL_UNKILLABLE set in copy_process)", "true"),
     )
     assert cell.unknown is None
     cell = release(*NEW).cell(GI, SAME, DFL, "SIGTERM", 15)
-    assert cell.because[1].value == "false"
+    assert cell.because[1].value == "false"  # the global init is forked without CLONE_NEWPID
 
 
 def test_marking_guards_read_the_new_task_and_say_their_value() -> None:
@@ -848,7 +844,7 @@ def test_marking_guards_read_the_new_task_and_say_their_value() -> None:
     both = Guard("clone_flags & CLONE_NEWPID && p->pid == 2", Branch.THEN)
     marked, reasons = release(*NEW, sites=(flag_set("copy_process", both),))._marked(CI)
     assert marked == 1
-    assert Reason("kernel/fork.c", 10, "clone_flags & CLONE_NEWPID && p->pid == 2", "true") in reasons
+    assert Reason("kernel/fork.c", 10, "if (clone_flags & CLONE_NEWPID && p->pid == 2)", "true") in reasons
     nowhere = Site(**{**{f: getattr(flag_set("x"), f) for f in Site.__slots__}, "function": None})
     assert release(*NEW, sites=(nowhere,))._marked(CI)[0] == Unknown(f"{FLAG} set in no function", "kernel/fork.c", 10)
 

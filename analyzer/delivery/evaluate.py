@@ -60,7 +60,7 @@ class Decided(Exception):
         self.outcome = outcome
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Lazy:
     """A local's initializer, read when the local is first used, against init's state as it was
     at the assignment (C reads it there); never read, it costs nothing (`ret = send_signal(...)`)."""
@@ -69,6 +69,7 @@ class Lazy:
     path: str
     line: int
     state: tuple[tuple[str, Value], ...]
+    names: dict[str, Value | Lazy]  # the locals as they were (a later `x = 5` must not reach `y = x`)
 
 
 @dataclass(slots=True)
@@ -238,7 +239,7 @@ class Evaluator:
             now = world.state
             world.state = dict(value.state)  # the state the assignment saw; its own writes are dropped
             try:
-                value = self.value(value.text, Frame(value.path, value.line, frame.names, frame.depth), world)
+                value = self.value(value.text, Frame(value.path, value.line, value.names, frame.depth), world)
             finally:
                 world.state = now
             frame.names[name] = value
@@ -463,7 +464,7 @@ class Evaluator:
                 return Exit("goto", line, label=statement[2])
             elif kind == "decl":
                 frame.names[statement[2]] = (
-                    Lazy(statement[3], frame.path, line, tuple(world.state.items()))
+                    Lazy(statement[3], frame.path, line, tuple(world.state.items()), dict(frame.names))
                     if statement[3] is not None
                     else Unknown(statement[2], frame.path, line)
                 )
@@ -512,7 +513,9 @@ class Evaluator:
                 if operator == "=" and re.search(rf"\b{re.escape(name)}\b", right):
                     frame.names[name] = self.value(right, frame, world)  # `x = f(x)`: read x now
                 elif operator == "=":
-                    frame.names[name] = Lazy(right, frame.path, frame.line, tuple(world.state.items()))
+                    frame.names[name] = Lazy(
+                        right, frame.path, frame.line, tuple(world.state.items()), dict(frame.names)
+                    )
                 else:
                     frame.names[name] = Unknown(" ".join(text.split()), frame.path, frame.line)
                 return

@@ -122,7 +122,10 @@ def _pair(
         if not candidates:
             left_old.append(record)
             continue
-        best = max(candidates, key=lambda c: likeness(record, c)) if likeness is not None else candidates[0]
+        if likeness is None or len(candidates) == 1:  # likeness is costly, and one candidate needs none
+            best = candidates[0]
+        else:
+            best = max(candidates, key=lambda c: likeness(record, c))
         by_key[key(record)].remove(best)
         pairs.append((record, best))
     left_new = [record for records in by_key.values() for record in records]

@@ -18,7 +18,6 @@ counted, the side's commits being listed themselves.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,8 +26,8 @@ from typing import Any
 import git
 
 from analyzer import cache_codec, families
-from analyzer.cache import ResultCache, cache_key, default_path
-from analyzer.candidates import DeltaStats, blob_keys, find_candidates, match_blobs
+from analyzer.cache import ResultCache, default_path
+from analyzer.commits import range_commits
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError
 from analyzer.extract import detect_project
@@ -36,9 +35,8 @@ from analyzer.families import Change
 from analyzer.model import Project, Report, SourceInfo, SourceKind, Status
 from analyzer.progress import silent
 from analyzer.scan import assemble, file_key, run_jobs, tracked_for
-from analyzer.sources import is_c_source
 from analyzer.sources.git import GitSource, read_blobs, run_grep
-from analyzer.sources.gitlog import Commit, git_output, range_ends, raw_log, rev_list, tags_in
+from analyzer.sources.gitlog import Commit, range_ends
 
 # Why a touched commit is or is not listed.
 CHANGED = "changed"  # listed: the logic differs from its first parent's
@@ -138,97 +136,17 @@ def build_log(
             raise SourceError(f"{end.info.ref!r} names a tree with no commit history", hint="start the range later")
     kind = Project(project) if project else detect_project(ends[1])
     idents = tracked_for(kind, None, extra)
-    stats: dict[str, int] = {}
     first, last = str(ends[0].info.commit), str(ends[1].info.commit)
-    in_range = rev_list(git_dir, first, last)
-    names = tags_in(git_dir, in_range)
-    progress(f"finding the files that mention {len(idents)} names in the releases of {spec}")
-    paths = _candidate_paths(repo, ends, names, idents, cache, stats)
-    progress(f"listing the commits of {spec} that change {len(paths)} files")
-    commits = _cached_raw_log(git_dir, first, last, paths, cache)
-    # versions of one file side by side: git's delta-base cache then serves each from the last
-    path_of = {b: path for c in commits for path, old, new in c.changes for b in (old, new) if b is not None}
-    blobs = sorted(path_of, key=lambda blob: path_of[blob])
-    answer = _blob_answers(git_dir, blobs, idents, cache, stats)
-    touched = [c for c in commits if any((old and answer[old]) or (new and answer[new]) for _, old, new in c.changes)]
-    needed = list(dict.fromkeys(sha for c in touched for sha in (*c.parents, c.sha)))
-    candidates = _candidates_at(git_dir, needed, paths, idents, answer, cache, stats)
-    stats["commits"], stats["logged"], stats["touched"] = len(in_range), len(commits), len(touched)
-    reports = _reports(git_dir, kind, idents, candidates, cache, stats, progress)
-    entries = [_classify(git_dir, commit, reports, candidates) for commit in touched]
-    return CommitLog(spec, idents, kind, len(in_range), tuple(entries), show_all, stats)
-
-
-def _candidate_paths(
-    repo: git.Repo,
-    ends: list[GitSource],
-    names: list[tuple[str, str]],
-    idents: tuple[str, ...],
-    cache: ResultCache,
-    stats: dict[str, int],
-) -> list[str]:
-    """C files that mention a tracked name at either end or at any tag inside the range.
-
-    Found like history's candidates (tree diffs, each blob searched once, cached), so a
-    file created inside the range is found when a tag holds it.
-    """
-    sources = [ends[0], *(GitSource(repo, name) for name, _ in names), ends[1]]
-    delta = DeltaStats()
-    find_candidates(sources, idents, cache, delta)
-    stats["tags"], stats["tag_blobs_read"] = len(names), delta.blobs_read
-    found = {path for source in sources for path in source.candidate_files(idents) if is_c_source(path)}
-    return sorted(found)
-
-
-def _candidates_at(
-    git_dir: str,
-    commits: list[str],
-    paths: list[str],
-    idents: tuple[str, ...],
-    answer: dict[str, bool],
-    cache: ResultCache,
-    stats: dict[str, int],
-) -> dict[str, dict[str, str]]:
-    """Candidate files of each commit among `paths`: their blobs (one cat-file), those that match."""
-    names = [f"{commit}:{path}" for commit in commits for path in paths]
-    out = git_output(git_dir, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin="\n".join(names) + "\n")
-    blobs: list[str | None] = []
-    for line in out.splitlines():
-        fields = line.split()
-        blobs.append(fields[0] if len(fields) == 2 and fields[1] == "blob" else None)
-    unknown = [blob for blob in dict.fromkeys(b for b in blobs if b is not None) if blob not in answer]
-    answer |= _blob_answers(git_dir, unknown, idents, cache, stats, "at_commits_")
-    result: dict[str, dict[str, str]] = {}
-    for i, commit in enumerate(commits):
-        row = blobs[i * len(paths) : (i + 1) * len(paths)]
-        result[commit] = {path: blob for path, blob in zip(paths, row, strict=True) if blob and answer[blob]}
-    return result
-
-
-def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[Commit]:
-    """raw_log, kept in the result cache: commit ids and paths fix its answer."""
-    key = cache_key("log-raw", low, high, *paths)
-    if (text := cache.get("log-raw", key)) is not None:
-        return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
-    commits = raw_log(git_dir, low, high, paths)
-    rows = [[c.sha, list(c.parents), c.date, c.author, c.subject, [list(x) for x in c.changes]] for c in commits]
-    cache.put("log-raw", key, json.dumps(rows))
-    return commits
-
-
-def _blob_answers(
-    git_dir: str, blobs: list[str], idents: tuple[str, ...], cache: ResultCache, stats: dict[str, int], prefix: str = ""
-) -> dict[str, bool]:
-    """Whether each blob mentions a tracked name: from the cache, else read (each blob once)."""
-    key = blob_keys(idents)
-    keys = {blob: key(blob) for blob in blobs}
-    known = cache.get_many("blob-match", keys.values())
-    answer = {blob: known[k] == "1" for blob, k in keys.items() if k in known}
-    unknown = [blob for blob in blobs if blob not in answer]
-    hits = set(match_blobs(git_dir, unknown, idents)[0])
-    cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
-    stats[f"{prefix}blobs"], stats[f"{prefix}blobs_read"] = len(blobs), len(unknown)
-    return answer | {blob: blob in hits for blob in unknown}
+    found = range_commits(git_dir, first, last, str(ends[1].info.tree), idents, cache, progress)
+    stats = dict(found.stats)
+    reports = _reports(git_dir, kind, idents, found.candidates, cache, stats, progress)
+    progress(f"comparing {len(found.touched)} commits with their parents")
+    entries = [_classify(commit, reports, found.candidates) for commit in found.touched]
+    # what a commit that changed no site or fact did: comments only, or code the analysis ignores
+    unsure = [c for c, entry in zip(found.touched, entries, strict=True) if entry.reason in (LINES, OTHER_CODE)]
+    comments = _comments_only(git_dir, unsure, found.candidates)
+    entries = [replace(entry, reason=COMMENTS) if entry.commit in comments else entry for entry in entries]
+    return CommitLog(spec, idents, kind, found.count, tuple(entries), show_all, stats)
 
 
 def _reports(
@@ -248,12 +166,17 @@ def _reports(
     missing = [pair for pair in pairs if keys[pair] not in results]
     progress(f"parsing {len(missing)} file versions")
     contents = read_blobs(git_dir, [blob for _, blob in missing])
-    fresh = run_jobs([(path, blob, data, idents) for (path, blob), data in zip(missing, contents, strict=True)])
-    new = {keys[pair]: result for pair, result in zip(missing, fresh, strict=True)}
+    # Largest first: the workers' last pieces of work are then the smallest, and they end together.
+    jobs = sorted(
+        ((path, blob, data, idents) for (path, blob), data in zip(missing, contents, strict=True)),
+        key=lambda job: -len(job[2]),
+    )
+    new = {file_key(job[0], job[1], idents): result for job, result in zip(jobs, run_jobs(jobs), strict=True)}
     keep = {k: r for k, r in new.items() if not (r.stat and r.stat.timed_out)}
     cache.put_many("file", {k: cache_codec.file_result_to_text(r) for k, r in keep.items()})
     results |= new
     stats["file_versions"], stats["parsed"] = len(pairs), len(missing)
+    progress(f"assembling the reports of {len(candidates)} commits")
     reports: dict[str, Report] = {}
     by_set: dict[tuple[tuple[str, str], ...], Report] = {}
     for sha, files in candidates.items():
@@ -270,10 +193,8 @@ def _info(git_dir: str, sha: str) -> SourceInfo:
     return SourceInfo(kind=SourceKind.GIT, spec=sha[:12], repo=git_dir, commit=sha)
 
 
-def _classify(
-    git_dir: str, commit: Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]
-) -> LogEntry:
-    """Why a touched commit is listed or only counted."""
+def _classify(commit: Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]) -> LogEntry:
+    """Why a touched commit is listed or only counted (until its comments are looked at: see _comments_only)."""
     first = reports[commit.parents[0]] if commit.parents else _empty(reports[commit.sha])
     diff = diff_reports(first, reports[commit.sha])
     entry = LogEntry(commit.sha, commit.parents, commit.date, commit.author, commit.subject, OTHER_CODE, diff)
@@ -286,8 +207,6 @@ def _classify(
         return replace(entry, reason=MERGE_OWN, diff=replace(diff, changes=own))
     if diff.logic_changed:
         return replace(entry, reason=CHANGED)
-    if _comments_only(git_dir, commit, candidates, commit.parents[0] if commit.parents else None):
-        return replace(entry, reason=COMMENTS)
     moved = any(c.old is not None and c.new is not None and _where(c.old) != _where(c.new) for c in diff.changes)
     return replace(entry, reason=LINES if moved else OTHER_CODE)
 
@@ -342,16 +261,22 @@ def code_lines(data: bytes) -> list[bytes]:
     return [b" ".join(line.split()) for line in stripped.splitlines() if line.strip()]
 
 
-def _comments_only(git_dir: str, commit: Commit, candidates: dict[str, dict[str, str]], parent: str | None) -> bool:
-    """True when every changed candidate file differs from its old version in comments or blank space only."""
-    if parent is None:
-        return False
-    before, after = candidates[parent], candidates[commit.sha]
-    pairs = [(old, new) for path, old, new in commit.changes if path in before or path in after]
-    if not pairs or any(old is None or new is None for old, new in pairs):
-        return False
-    texts = read_blobs(git_dir, [blob for pair in pairs for blob in pair if blob is not None])
-    return all(code_lines(texts[2 * i]) == code_lines(texts[2 * i + 1]) for i in range(len(pairs)))
+def _comments_only(git_dir: str, commits: Sequence[Commit], candidates: dict[str, dict[str, str]]) -> set[str]:
+    """The commits whose every changed candidate file differs from its old version in comments or blank space only.
+
+    The versions to compare are read together, in one `git cat-file`.
+    """
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for commit in commits:
+        if len(commit.parents) != 1:
+            continue
+        before, after = candidates[commit.parents[0]], candidates[commit.sha]
+        changed = [(old, new) for path, old, new in commit.changes if path in before or path in after]
+        if changed and all(old is not None and new is not None for old, new in changed):
+            pairs[commit.sha] = [(str(old), str(new)) for old, new in changed]
+    blobs = list(dict.fromkeys(blob for each in pairs.values() for pair in each for blob in pair))
+    code = {blob: code_lines(data) for blob, data in zip(blobs, read_blobs(git_dir, blobs), strict=True)}
+    return {sha for sha, each in pairs.items() if all(code[old] == code[new] for old, new in each)}
 
 
 __all__ = ["LISTED", "REASONS", "CommitLog", "LogEntry", "build_log", "code_lines"]

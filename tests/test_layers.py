@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.cache",
         "analyzer.cache_codec",
         "analyzer.candidates",
+        "analyzer.commits",
         "analyzer.scan",
         "analyzer.diff",
         "analyzer.history",

@@ -178,17 +178,23 @@ def match_blobs(
     workers = min(os.cpu_count() or 1, 1 + len(blobs) // _PARALLEL_FROM)
     if workers < 2:
         other = meanwhile() if meanwhile is not None else None
-        return _match_chunk(git_dir, list(blobs), tuple(idents)), other
-    # Several pieces per worker: one that reads larger files than the others is then no bottleneck.
-    size = -(-len(blobs) // (4 * workers))
-    chunks = [list(blobs[i : i + size]) for i in range(0, len(blobs), size)]
+        return match_chunk(git_dir, list(blobs), tuple(idents)), other
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_match_chunk, git_dir, chunk, tuple(idents)) for chunk in chunks]
+        futures = [pool.submit(match_chunk, git_dir, chunk, tuple(idents)) for chunk in pieces(blobs, 4 * workers)]
         other = meanwhile() if meanwhile is not None else None
         return [blob for future in futures for blob in future.result()], other
 
 
-def _match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> list[str]:
+def pieces(items: Sequence[T], count: int) -> list[list[T]]:
+    """`items` cut in `count` runs of about equal length, in order (several per worker: one that
+    holds larger files than the others is then no bottleneck)."""
+    if not items:
+        return []
+    size = max(1, -(-len(items) // max(1, count)))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> list[str]:
     """Stream `blobs` through one `git cat-file --batch` and keep those with a word hit."""
     if not blobs:
         return []

@@ -8,9 +8,11 @@ between two releases is seen too:
 1. one `git log --raw` names every commit of the range and, for every non-merge commit,
    the old and new blob of each C file it changed (no blob is read); meanwhile `git grep`
    finds the candidates of the range's last tree (or the cache has them);
-2. each distinct blob those changes name is read once and searched for the names, over
-   every core (answers already in the cache are taken; the range's own are not stored:
-   the range's result is, whole);
+2. each distinct blob those changes name is read once and searched for the names, in
+   the caller's worker pool (answers already in the cache are taken; the range's own are
+   not stored: the range's result is, whole). The versions of the files that mention a
+   name at the end are searched first and the matching ones handed over at once, so that
+   their parsing can start while the rest is searched;
 3. the candidate paths: those of the last tree (which also holds the files of the first
    that no commit changed), and those of a blob that mentions a name;
 4. the merges' changes of those paths against their first parent (one `git diff-tree
@@ -25,12 +27,13 @@ after. What was found is cached by the range's two commit ids and the names.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.cache import ResultCache, cache_key
-from analyzer.candidates import blob_keys, match_blobs, tree_key
+from analyzer.candidates import blob_keys, match_chunk, pieces, tree_key
 from analyzer.sources import is_c_source
 from analyzer.sources.git import run_grep
 from analyzer.sources.gitlog import Change, Commit, first_parent_changes, git_output, range_log
@@ -55,15 +58,18 @@ def range_commits(
     idents: tuple[str, ...],
     cache: ResultCache,
     progress: Callable[[str], None],
+    pool: Executor,
+    found: Callable[[list[tuple[str, str]]], None] = lambda pairs: None,
 ) -> RangeCommits:
-    """What `first..last` did to the files that mention `idents`."""
+    """What `first..last` did to the files that mention `idents`; `found` is handed (path, blob)
+    versions that mention one as soon as they are known (not all: the result's candidates are)."""
     key = cache_key("log-range", first, last, *sorted(idents))
     if (text := cache.get("log-range", key)) is not None:
         return _decode(text)
     stats: dict[str, int] = {}
     progress(f"listing the commits of {first[:12]}..{last[:12]} and the files they changed")
     stored = cache.get("tree-candidates", tree_key(last_tree, idents))
-    # git grep runs beside git log, in a thread that only waits for it (gone before any pool forks)
+    # git grep runs beside git log, in a thread that only waits for it
     with ThreadPoolExecutor(max_workers=1) as beside:
         grep = beside.submit(run_grep, git_dir, [] if stored else [last_tree], idents)
         commits = range_log(git_dir, first, last)
@@ -74,13 +80,10 @@ def range_commits(
         at_last = dict(sorted(grepped[last_tree].items()))
         cache.put("tree-candidates", tree_key(last_tree, idents), json.dumps(at_last))
     changed = [change for commit in commits for change in commit.changes]
-    # versions of one file side by side: git's delta-base cache then serves each from the last
-    path_of = {blob: path for path, old, new in changed for blob in (old, new) if blob is not None}
-    blobs = sorted(path_of, key=path_of.__getitem__)
-    progress(f"searching {len(blobs)} file versions for {len(idents)} names")
-    answer = blob_answers(git_dir, blobs, idents, cache, stats, keep=False)
-    found = {path for path, old, new in changed if (old and answer[old]) or (new and answer[new])}
-    paths = sorted(found | {path for path in at_last if is_c_source(path)})
+    likely = {path for path in at_last if is_c_source(path)}
+    answer = _search(git_dir, changed, likely, idents, cache, stats, pool, progress, found)
+    matching = {path for path, old, new in changed if (old and answer[old]) or (new and answer[new])}
+    paths = sorted(matching | likely)
     wanted = set(paths)
     merges = [commit for commit in commits if commit.merge]
     progress(f"diffing {len(merges)} merges in {len(paths)} files")
@@ -89,8 +92,8 @@ def range_commits(
         commit.changes = merged.get(commit.sha, []) if commit.merge else _of(commit.changes, wanted)
     # the merges' new blobs (a merge of files both sides changed makes one), and any other not searched yet
     more = [blob for changes in merged.values() for _, *pair in changes for blob in pair if blob and blob not in answer]
-    answer |= blob_answers(git_dir, list(dict.fromkeys(more)), idents, cache, stats, "merge_")
-    candidates, touched = _follow(git_dir, commits, paths, idents, answer, cache, stats)
+    answer |= blob_answers(git_dir, list(dict.fromkeys(more)), idents, cache, stats, pool, "merge_")
+    candidates, touched = _follow(git_dir, commits, paths, idents, answer, cache, stats, pool)
     stats |= {"commits": len(commits), "merges": len(merges), "paths": len(paths), "touched": len(touched)}
     result = RangeCommits(len(commits), paths, touched, candidates, stats)
     cache.put("log-range", key, _encode(result))
@@ -101,30 +104,65 @@ def _of(changes: list[Change], paths: set[str]) -> list[Change]:
     return [change for change in changes if change[0] in paths]
 
 
+def _search(
+    git_dir: str,
+    changed: list[Change],
+    likely: set[str],
+    idents: tuple[str, ...],
+    cache: ResultCache,
+    stats: dict[str, int],
+    pool: Executor,
+    progress: Callable[[str], None],
+    found: Callable[[list[tuple[str, str]]], None],
+) -> dict[str, bool]:
+    """Whether each blob `changed` names mentions a tracked name: from the cache, else read in the pool.
+
+    The versions of `likely` files go first; those that match are handed to `found` before
+    the others are read. Versions of one file are read side by side: git's delta-base cache
+    then serves each from the last (in commit order the read costs seven times more).
+    """
+    path_of = {blob: path for path, old, new in changed for blob in (old, new) if blob is not None}
+    blobs = sorted(path_of, key=path_of.__getitem__)
+    progress(f"searching {len(blobs)} file versions for {len(idents)} names")
+    key = blob_keys(idents)
+    keys = [key(blob) for blob in blobs]
+    known = cache.get_many("blob-match", keys)
+    answer = {blob: known[k] == "1" for blob, k in zip(blobs, keys, strict=True) if k in known}
+    unknown = [blob for blob in blobs if blob not in answer]
+    early = [blob for blob in unknown if path_of[blob] in likely]
+    later = [blob for blob in unknown if path_of[blob] not in likely]
+    workers = os.cpu_count() or 1
+    runs = [
+        [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(part, count)]
+        for part, count in ((early, workers), (later, 4 * workers))
+    ]
+    for part, futures in zip((early, later), runs, strict=True):
+        hits = {blob for future in futures for blob in future.result()}
+        answer |= {blob: blob in hits for blob in part}
+        found([(path, blob) for path, old, new in changed for blob in (old, new) if blob in hits])
+    stats["blobs"], stats["blobs_read"] = len(blobs), len(unknown)
+    return answer
+
+
 def blob_answers(
     git_dir: str,
     blobs: Sequence[str],
     idents: tuple[str, ...],
     cache: ResultCache,
     stats: dict[str, int],
-    prefix: str = "",
-    keep: bool = True,
+    pool: Executor,
+    prefix: str,
 ) -> dict[str, bool]:
-    """Whether each blob mentions a tracked name: from the cache, else read (each blob once, every core).
-
-    Without `keep` the answers read are not stored: a range's hundreds of thousands of blobs
-    would take seconds to store, and the range's result is stored whole.
-    """
+    """Whether each of a few blobs mentions a tracked name: from the cache, else read in the pool."""
     key = blob_keys(idents)
     keys = {blob: key(blob) for blob in blobs}
     known = cache.get_many("blob-match", keys.values())
     answer = {blob: known[k] == "1" for blob, k in keys.items() if k in known}
     unknown = [blob for blob in blobs if blob not in answer]
-    hits = set(match_blobs(git_dir, unknown, idents)[0])
-    if keep:
-        cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
-    stats[f"{prefix}blobs"] = stats.get(f"{prefix}blobs", 0) + len(blobs)
-    stats[f"{prefix}blobs_read"] = stats.get(f"{prefix}blobs_read", 0) + len(unknown)
+    futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(unknown, os.cpu_count() or 1)]
+    hits = {blob for future in futures for blob in future.result()}
+    cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
+    stats[f"{prefix}blobs"], stats[f"{prefix}blobs_read"] = len(blobs), len(unknown)
     return answer | {blob: blob in hits for blob in unknown}
 
 
@@ -136,6 +174,7 @@ def _follow(
     answer: dict[str, bool],
     cache: ResultCache,
     stats: dict[str, int],
+    pool: Executor,
 ) -> tuple[dict[str, dict[str, str]], list[Commit]]:
     """Each commit's candidates from its first parent's and its changes; the commits that touch them.
 
@@ -144,7 +183,7 @@ def _follow(
     """
     inside = {commit.sha for commit in commits}
     outside = list(dict.fromkeys(p for commit in commits for p in commit.parents if p not in inside))
-    state = _candidates_at(git_dir, outside, paths, idents, answer, cache, stats)
+    state = _candidates_at(git_dir, outside, paths, idents, answer, cache, stats, pool)
     empty: dict[str, str] = {}
     touched: list[Commit] = []
     for commit in commits:
@@ -173,6 +212,7 @@ def _candidates_at(
     answer: dict[str, bool],
     cache: ResultCache,
     stats: dict[str, int],
+    pool: Executor,
 ) -> dict[str, dict[str, str]]:
     """Candidate files of each commit among `paths`: their blobs (one cat-file), those that match."""
     if not commits or not paths:
@@ -184,7 +224,7 @@ def _candidates_at(
         fields = line.split()
         blobs.append(fields[0] if len(fields) == 2 and fields[1] == "blob" else None)
     unknown = [blob for blob in dict.fromkeys(b for b in blobs if b is not None) if blob not in answer]
-    answer |= blob_answers(git_dir, unknown, idents, cache, stats, "outside_")
+    answer |= blob_answers(git_dir, unknown, idents, cache, stats, pool, "outside_")
     result: dict[str, dict[str, str]] = {}
     for i, commit in enumerate(commits):
         row = blobs[i * len(paths) : (i + 1) * len(paths)]

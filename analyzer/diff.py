@@ -84,6 +84,8 @@ def diff_records(family: Family, old: Sequence[Any], new: Sequence[Any]) -> list
 
 def differences(family: Family, old: Any, new: Any) -> tuple[str, ...]:
     """Names of the compared fields that differ between two matched records."""
+    if old is new:  # one record in both reports (a file both trees share): nothing to compare
+        return ()
     before, after = family.compared(old), family.compared(new)
     return tuple(name for name in before if before[name] != after[name])
 

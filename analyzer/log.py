@@ -1,25 +1,28 @@
 """The commits of a git revision range that changed the analysed logic, each against its first parent.
 
-One `git log --raw` names, for every commit, the files it changed and their old and new
-blob ids (trees only, no blob read). Only C files matter to the logic (sites and the facts
-around them come from parsed C). A commit *touches* the analysis when a changed C file
-mentions a tracked name before or after it: whether a blob does is one word search per
-distinct blob (cached by blob id, shared with history). A touched commit's candidate files
-follow from its first parent's, so the reports of a commit and of its first parent are
-assembled from per-file results cached by blob: each distinct blob is parsed once, ever.
+`analyzer.commits` finds the commits that *touch* the analysis (a C file they changed
+mentions a tracked name before or after) and the candidate files of each, from one `git
+log --raw` and one read of each distinct blob. The reports of a commit and of its first
+parent are assembled from per-file results cached by blob: each distinct blob is parsed
+once, ever, in worker processes that start on the versions of the files known to matter
+while the rest of the range is still searched.
 
 A touched commit is listed when its report differs from its first parent's by meaning
 (`diff_reports`): a site added, removed, changed, or moved to another function or file, or
 a fact changed. The others are counted by why: only comments or blank space changed, only
 lines moved, or other code that the analysis does not see. A merge is listed only when it
 changed something none of its parents had; one that only brings in a side's changes is
-counted, the side's commits being listed themselves.
+counted, the side's commits being listed themselves. The commits are compared over every
+core, each worker assembling the reports of a run of consecutive commits.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,16 +30,19 @@ import git
 
 from analyzer import cache_codec, families
 from analyzer.cache import ResultCache, default_path
+from analyzer.candidates import pieces
 from analyzer.commits import range_commits
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError
 from analyzer.extract import detect_project
+from analyzer.extract.unit import FileResult
 from analyzer.families import Change
 from analyzer.model import Project, Report, SourceInfo, SourceKind, Status
 from analyzer.progress import silent
-from analyzer.scan import assemble, file_key, run_jobs, tracked_for
+from analyzer.scan import analyze_one, assemble, file_key, tracked_for
 from analyzer.sources.git import GitSource, read_blobs, run_grep
 from analyzer.sources.gitlog import Commit, range_ends
+from analyzer.workers import worker_pool
 
 # Why a touched commit is or is not listed.
 CHANGED = "changed"  # listed: the logic differs from its first parent's
@@ -137,16 +143,117 @@ def build_log(
     kind = Project(project) if project else detect_project(ends[1])
     idents = tracked_for(kind, None, extra)
     first, last = str(ends[0].info.commit), str(ends[1].info.commit)
-    found = range_commits(git_dir, first, last, str(ends[1].info.tree), idents, cache, progress)
-    stats = dict(found.stats)
-    reports = _reports(git_dir, kind, idents, found.candidates, cache, stats, progress)
+    with worker_pool() as pool:
+        parses = _Parses(pool, git_dir, idents, cache)
+        found = range_commits(git_dir, first, last, str(ends[1].info.tree), idents, cache, progress, pool, parses.want)
+        parses.want({(path, blob) for files in found.candidates.values() for path, blob in files.items()})
+        progress(f"parsing {parses.parsed} file versions")
+        results = parses.wait()
+    stats = found.stats | {"file_versions": len(parses.asked), "parsed": parses.parsed}
     progress(f"comparing {len(found.touched)} commits with their parents")
-    entries = [_classify(commit, reports, found.candidates) for commit in found.touched]
-    # what a commit that changed no site or fact did: comments only, or code the analysis ignores
-    unsure = [c for c, entry in zip(found.touched, entries, strict=True) if entry.reason in (LINES, OTHER_CODE)]
-    comments = _comments_only(git_dir, unsure, found.candidates)
-    entries = [replace(entry, reason=COMMENTS) if entry.commit in comments else entry for entry in entries]
+    entries = _compare(git_dir, kind, idents, found.touched, found.candidates, results)
     return CommitLog(spec, idents, kind, found.count, tuple(entries), show_all, stats)
+
+
+class _Parses:
+    """File versions parsed in the pool as soon as they are known to be needed: each once, cached by blob."""
+
+    def __init__(self, pool: Executor, git_dir: str, idents: tuple[str, ...], cache: ResultCache) -> None:
+        self.pool, self.git_dir, self.idents, self.cache = pool, git_dir, idents, cache
+        self.asked: set[tuple[str, str]] = set()
+        self.parsed = 0
+        self.results: dict[str, FileResult] = {}  # by file_key
+        self._pending: list[Future[list[tuple[str, FileResult, str | None]]]] = []
+
+    def want(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Parse these (path, blob) versions unless cached or asked for already."""
+        new = sorted(set(pairs) - self.asked)
+        self.asked.update(new)
+        keys = {pair: file_key(*pair, self.idents) for pair in new}
+        cached = self.cache.get_many("file", keys.values())
+        self.results |= {key: cache_codec.file_result_from_text(text) for key, text in cached.items()}
+        missing = [pair for pair in new if keys[pair] not in cached]
+        self.parsed += len(missing)
+        # small tasks (versions of one file side by side, read in one cat-file): the workers end together
+        for batch in pieces(missing, -(-len(missing) // _BATCH)):
+            self._pending.append(self.pool.submit(_parse_batch, self.git_dir, batch, self.idents))
+
+    def wait(self) -> dict[str, FileResult]:
+        """Every result asked for; the new ones stored in the cache."""
+        fresh: dict[str, str] = {}
+        for future in self._pending:
+            for key, result, text in future.result():
+                self.results[key] = result
+                if text is not None:
+                    fresh[key] = text
+        self._pending = []
+        self.cache.put_many("file", fresh)
+        return self.results
+
+
+_BATCH = 12  # file versions per parsing task
+
+
+def _parse_batch(
+    git_dir: str, pairs: list[tuple[str, str]], idents: tuple[str, ...]
+) -> list[tuple[str, FileResult, str | None]]:
+    """Read and analyze (path, blob) versions in a worker: each one's cache key, result and cache text.
+
+    The cache text is made here, beside the parse, not in the parent that waits for all; a
+    result past the parse deadline depends on the machine's load and is never kept.
+    """
+    contents = read_blobs(git_dir, [blob for _, blob in pairs])
+    done = []
+    for (path, blob), data in zip(pairs, contents, strict=True):
+        result = analyze_one(path, blob, data, idents)
+        text = None if result.stat and result.stat.timed_out else cache_codec.file_result_to_text(result)
+        done.append((file_key(path, blob, idents), result, text))
+    return done
+
+
+# What the comparing workers read, set before they fork (a fork shares it, nothing is copied).
+_SHARED: tuple[str, Project, tuple[str, ...], list[Commit], dict[str, dict[str, str]], dict[str, FileResult]] | None
+_SHARED = None
+
+
+def _compare(
+    git_dir: str,
+    kind: Project,
+    idents: tuple[str, ...],
+    touched: list[Commit],
+    candidates: dict[str, dict[str, str]],
+    results: dict[str, FileResult],
+) -> list[LogEntry]:
+    """Every touched commit classified, over every core: each worker takes runs of consecutive commits."""
+    global _SHARED
+    _SHARED = (git_dir, kind, idents, touched, candidates, results)
+    try:
+        workers = min(os.cpu_count() or 1, 1 + len(touched) // _COMPARE_FROM)
+        if workers < 2:
+            return _compare_run(0, len(touched))
+        bounds = [i * len(touched) // (2 * workers) for i in range(2 * workers + 1)]
+        with worker_pool(workers) as pool:
+            runs = [pool.submit(_compare_run, a, b) for a, b in itertools.pairwise(bounds)]
+            return [entry for run in runs for entry in run.result()]
+    finally:
+        _SHARED = None
+
+
+_COMPARE_FROM = 200  # fewer commits than this are compared faster than a pool starts
+
+
+def _compare_run(start: int, end: int) -> list[LogEntry]:
+    """Classify touched[start:end] (in a worker, or here), assembling the reports it needs."""
+    assert _SHARED is not None
+    git_dir, kind, idents, touched, candidates, results = _SHARED
+    commits = touched[start:end]
+    needed = {sha: candidates[sha] for commit in commits for sha in (*commit.parents, commit.sha)}
+    reports = _reports(git_dir, kind, idents, needed, results)
+    entries = [_classify(commit, reports, candidates) for commit in commits]
+    # what a commit that changed no site or fact did: comments only, or code the analysis ignores
+    unsure = [c for c, entry in zip(commits, entries, strict=True) if entry.reason in (LINES, OTHER_CODE)]
+    comments = _comments_only(git_dir, unsure, candidates)
+    return [replace(entry, reason=COMMENTS) if entry.commit in comments else entry for entry in entries]
 
 
 def _reports(
@@ -154,29 +261,9 @@ def _reports(
     kind: Project,
     idents: tuple[str, ...],
     candidates: dict[str, dict[str, str]],
-    cache: ResultCache,
-    stats: dict[str, int],
-    progress: Callable[[str], None],
+    results: dict[str, FileResult],
 ) -> dict[str, Report]:
-    """The report of each commit, from per-file results cached by blob (each parsed once)."""
-    pairs = sorted({(path, blob) for files in candidates.values() for path, blob in files.items()})
-    keys = {pair: file_key(*pair, idents) for pair in pairs}
-    cached = cache.get_many("file", keys.values())
-    results = {key: cache_codec.file_result_from_text(text) for key, text in cached.items()}
-    missing = [pair for pair in pairs if keys[pair] not in results]
-    progress(f"parsing {len(missing)} file versions")
-    contents = read_blobs(git_dir, [blob for _, blob in missing])
-    # Largest first: the workers' last pieces of work are then the smallest, and they end together.
-    jobs = sorted(
-        ((path, blob, data, idents) for (path, blob), data in zip(missing, contents, strict=True)),
-        key=lambda job: -len(job[2]),
-    )
-    new = {file_key(job[0], job[1], idents): result for job, result in zip(jobs, run_jobs(jobs), strict=True)}
-    keep = {k: r for k, r in new.items() if not (r.stat and r.stat.timed_out)}
-    cache.put_many("file", {k: cache_codec.file_result_to_text(r) for k, r in keep.items()})
-    results |= new
-    stats["file_versions"], stats["parsed"] = len(pairs), len(missing)
-    progress(f"assembling the reports of {len(candidates)} commits")
+    """The report of each commit, assembled from its files' results; once per set of candidate files."""
     reports: dict[str, Report] = {}
     by_set: dict[tuple[tuple[str, str], ...], Report] = {}
     for sha, files in candidates.items():

@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.diff",
         "analyzer.history",
         "analyzer.log",
+        "analyzer.workers",
     ),
     ("analyzer.report",),
     ("analyzer.cli", "analyzer.__main__", "analyzer.arguments"),

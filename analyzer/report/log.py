@@ -77,6 +77,16 @@ def summary_lines(log: CommitLog) -> list[str]:
     return lines
 
 
+def work_line(log: CommitLog) -> str:
+    """What the run read and parsed (stderr), as history says it: benchmarks read it."""
+    stats = log.stats
+    return (
+        f"siganalyze: {counted(log.commits, 'commit')}; blobs read for candidates {stats.get('blobs_read', 0)} "
+        f"(of {stats.get('blobs', 0)} changed files); file versions needed {stats.get('file_versions', 0)}, "
+        f"parsed {stats.get('parsed', 0)}"
+    )
+
+
 def _style(color: bool) -> Any:
     return (lambda text, code: f"\x1b[{code}m{text}\x1b[0m") if color else (lambda text, _code: text)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError, UsageError
-from analyzer.sources import is_c_source
+from analyzer.sources import C_SUFFIXES, is_c_source
 
 _ZERO = "0" * 40
 _GITLINK = "160000"
@@ -97,9 +97,14 @@ def parse_log(lines: Iterable[str]) -> list[Commit]:
             sha, parents, date, author, subject = line[1:].rstrip("\n").split(_FIELD, 4)
             changes = []
             commits.append(Commit(sha, tuple(parents.split()), date, author, subject, changes))
-        elif line.startswith(":") and (change := _raw_change(line)) is not None:
+        # most changed files are no C source: a look at the line's end skips them cheaply
+        elif line.startswith(":") and line.endswith(_C_ENDINGS) and (change := _raw_change(line)) is not None:
             changes.append(change)
     return commits
+
+
+# How a raw line naming a C file ends (the path quoted or not).
+_C_ENDINGS = tuple(f"{suffix}{quote}\n" for suffix in C_SUFFIXES for quote in ("", '"'))
 
 
 def first_parent_changes(git_dir: str, merges: Sequence[Commit], paths: Sequence[str]) -> dict[str, list[Change]]:

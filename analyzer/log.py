@@ -42,6 +42,7 @@ from analyzer.progress import silent
 from analyzer.scan import analyze_one, assemble, file_key, tracked_for
 from analyzer.sources.git import GitSource, read_blobs, run_grep
 from analyzer.sources.gitlog import Commit, range_ends
+from analyzer.words import counted
 from analyzer.workers import worker_pool
 
 # Why a touched commit is or is not listed.
@@ -53,6 +54,13 @@ OTHER_CODE = "other code"  # counted: code changed that the analysed logic does 
 MERGED = "merged"  # counted: a merge that only brings in what one of its parents had
 REASONS = (CHANGED, MERGE_OWN, COMMENTS, LINES, OTHER_CODE, MERGED)
 LISTED = (CHANGED, MERGE_OWN)
+# Why a commit that touched the analysis is not listed, in the words every format uses.
+WHY_NOT_LISTED = {
+    COMMENTS: "only comments or blank space changed",
+    LINES: "only lines moved",
+    OTHER_CODE: "code the analysed logic does not depend on",
+    MERGED: "a merge bringing in what a parent had",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,19 @@ class CommitLog:
     def counts(self) -> dict[str, int]:
         """Touched commits by reason."""
         return {reason: sum(1 for e in self.entries if e.reason == reason) for reason in REASONS}
+
+    def summary_lines(self) -> list[str]:
+        """How many commits the range holds, touched, listed, and why the others are not."""
+        counts = self.counts()
+        listed = sum(1 for e in self.entries if e.listed)
+        lines = [
+            f"{counted(self.commits, 'commit')} in the range; {len(self.entries)} changed a file that mentions "
+            f"a tracked name; {listed} changed the analysed logic"
+        ]
+        others = [f"{counts[reason]} {why}" for reason, why in WHY_NOT_LISTED.items() if counts[reason]]
+        if others:
+            lines.append("not listed" + (" (shown with --all)" if not self.show_all else "") + ": " + "; ".join(others))
+        return lines
 
 
 class _CommitTree:
@@ -366,4 +387,4 @@ def _comments_only(git_dir: str, commits: Sequence[Commit], candidates: dict[str
     return {sha for sha, each in pairs.items() if all(code[old] == code[new] for old, new in each)}
 
 
-__all__ = ["LISTED", "REASONS", "CommitLog", "LogEntry", "build_log", "code_lines"]
+__all__ = ["LISTED", "REASONS", "WHY_NOT_LISTED", "CommitLog", "LogEntry", "build_log", "code_lines"]

@@ -181,6 +181,14 @@ def test_log_command_formats_and_exit_codes(
     for fmt, marker in (("md", "| commit |"), ("rst", ".. list-table::"), ("csv", "table,commit,")):
         assert main([*args, "--format", fmt]) == 0
         assert marker in capsys.readouterr().out
+    assert main([*args, "--format", "html", "-o", str(tmp_path / "log.html")]) == 0
+    page = (tmp_path / "log.html").read_text()
+    assert page.count('<section class="commit"') == 5 and f'<tr data-commit="{ids["evil"]}">' in page
+    assert '<td class="ln">3</td>' in page  # code in context, read from each commit
+    assert main([*args, "--format", "sarif"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    listed = [ids[k] for k in ("guard", "rename", "side", "evil", "define")]
+    assert [run["properties"]["commit"] for run in runs] == listed
     assert main([*args, "--track", "CLONE_NEWPID", "--format", "json"]) == 0
     tracked = json.loads(capsys.readouterr().out)
     assert "CLONE_NEWPID" in tracked["tracked"]

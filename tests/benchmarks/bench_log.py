@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+from typing import Any
 
 from common import cold_env, timed  # tests/benchmarks/common.py, beside this script
 
@@ -43,7 +44,7 @@ def main() -> int:
         env = cold_env()
         seconds, err = timed(ours, env)
         print(f"{run:<4} {load:5.2f} {baseline:10.2f}s {seconds:8.2f}s {seconds / baseline:6.2f}  {_work(err)}")
-    _compare([*pickaxe[:-2], "--format=%H %s", args.range], [*ours, "--all", "--format", "json"], env)
+    _compare([*pickaxe[:-2], "--format=%H %s", args.range], [*ours, "--all", "--format", "json"], env, args.name)
     return 0
 
 
@@ -56,7 +57,7 @@ def _work(stderr: str) -> str:
     return f"{read} blobs read for candidates (of {changed} in changed files), {parsed} of {needed} versions parsed"
 
 
-def _compare(pickaxe: list[str], ours: list[str], env: dict[str, str]) -> None:
+def _compare(pickaxe: list[str], ours: list[str], env: dict[str, str], name: str) -> None:
     """Which commits each finds that the other does not (log's from the last run's cache: warm)."""
     lines = subprocess.run(pickaxe, capture_output=True, text=True, check=True).stdout.splitlines()
     found = dict(line.split(" ", 1) for line in lines)
@@ -69,10 +70,18 @@ def _compare(pickaxe: list[str], ours: list[str], env: dict[str, str]) -> None:
         if sha not in touched or not touched[sha]["listed"]:
             why = touched[sha]["reason"] if sha in touched else "not touched"
             print(f"  {sha[:12]}  {why:<11}  {subject}")
-    print("listed by log, not found by -S:")
-    for commit in listed:
+    print(f"listed by log, not found by -S (what changed; {name} first):")
+    for commit in sorted(listed, key=lambda c: name not in _changed(c)):
         if commit["commit"] not in found:
-            print(f"  {commit['commit'][:12]}  {commit['subject']}")
+            print(f"  {commit['commit'][:12]}  {commit['subject']}\n      {_changed(commit)}")
+
+
+def _changed(commit: dict[str, Any]) -> str:
+    """What a listed commit changed: each site change by name and kind, then each other family."""
+    diff = commit["diff"]
+    sites = [f"{c['ident']} {c['kind']} {c['status']}" for c in diff["changes"] if c["status"] != "unchanged"]
+    facts = [f"{c['family']} {c['status']}" for c in diff["fact_changes"] if c["status"] != "unchanged"]
+    return "; ".join(dict.fromkeys(sites + facts))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""One self-contained HTML file: a scan, a diff with old and new code side by side, or a history grid.
+"""One self-contained HTML file: a scan, a diff with old and new code side by side, a history grid, or a log.
 
 The page is rendered from the report model by the Jinja2 templates in `reports/templates/`
 (autoescape on: every piece of source text reaches the page as text, never as markup). It
@@ -50,11 +50,11 @@ def render_html(
     links = Links(source_url_template(source_url) if source_url else None, project or _project_of(obj))
     if isinstance(obj, Timeline):
         view = timeline_view(obj, links)
-        return _render("history.html.j2", title="siganalyze history", h1="siganalyze history", view=view)
+        return render_page("history.html.j2", title="siganalyze history", h1="siganalyze history", view=view)
     files = Files(source_lines, obj.tracked)
     if isinstance(obj, ReportDiff):
-        return _render("diff.html.j2", title=heading(obj), h1="siganalyze diff", view=diff_view(obj, files, links))
-    return _render("report.html.j2", title=heading(obj), h1="siganalyze scan", view=report_view(obj, files, links))
+        return render_page("diff.html.j2", title=heading(obj), h1="siganalyze diff", view=diff_view(obj, files, links))
+    return render_page("report.html.j2", title=heading(obj), h1="siganalyze scan", view=report_view(obj, files, links))
 
 
 def _project_of(obj: Report | ReportDiff | Timeline) -> str:
@@ -80,7 +80,7 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _render(template: str, **context: Any) -> str:
+def render_page(template: str, **context: Any) -> str:
     """Render `template` with the stylesheet inlined."""
     css = (reports_dir() / "templates" / "style.css").read_text(encoding="utf-8")
     if "</" in css:  # it goes inside <style> unescaped (`| safe` in base.html.j2)
@@ -97,5 +97,6 @@ __all__ = [
     "SourceLines",
     "c_tokens",
     "render_html",
+    "render_page",
     "source_url_template",
 ]

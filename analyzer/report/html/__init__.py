@@ -50,11 +50,11 @@ def render_html(
     links = Links(source_url_template(source_url) if source_url else None, project or _project_of(obj))
     if isinstance(obj, Timeline):
         view = timeline_view(obj, links)
-        return render_page("history.html.j2", title="siganalyze history", h1="siganalyze history", view=view)
+        return _render("history.html.j2", title="siganalyze history", h1="siganalyze history", view=view)
     files = Files(source_lines, obj.tracked)
     if isinstance(obj, ReportDiff):
-        return render_page("diff.html.j2", title=heading(obj), h1="siganalyze diff", view=diff_view(obj, files, links))
-    return render_page("report.html.j2", title=heading(obj), h1="siganalyze scan", view=report_view(obj, files, links))
+        return _render("diff.html.j2", title=heading(obj), h1="siganalyze diff", view=diff_view(obj, files, links))
+    return _render("report.html.j2", title=heading(obj), h1="siganalyze scan", view=report_view(obj, files, links))
 
 
 def _project_of(obj: Report | ReportDiff | Timeline) -> str:
@@ -80,12 +80,15 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def render_page(template: str, **context: Any) -> str:
+def _render(template: str, **context: Any) -> str:
     """Render `template` with the stylesheet inlined."""
     css = (reports_dir() / "templates" / "style.css").read_text(encoding="utf-8")
     if "</" in css:  # it goes inside <style> unescaped (`| safe` in base.html.j2)
         raise ValueError("reports/templates/style.css must not contain '</'")
     return _environment().get_template(template).render(css=css, csp=CSP, version=__version__, **context)
+
+
+render_page = _render  # for the pages rendered by the package's other modules (the log's)
 
 
 __all__ = [

@@ -118,7 +118,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="A..B",
         help="git's revision range: the commits reachable from B and not from A (not history's version order)",
     )
-    _output_options(log_cmd, [f for f in formats if f not in ("sarif", "html")])
+    _output_options(log_cmd, formats)
     log_cmd.add_argument(
         "--all",
         action="store_true",

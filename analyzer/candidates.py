@@ -19,6 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
+import ahocorasick_rs
+
 from analyzer.cache import ResultCache, cache_key
 from analyzer.errors import SourceError
 from analyzer.sources import word_pattern
@@ -176,20 +178,27 @@ def match_blobs(
     workers = min(os.cpu_count() or 1, 1 + len(blobs) // _PARALLEL_FROM)
     if workers < 2:
         other = meanwhile() if meanwhile is not None else None
-        return _match_chunk(git_dir, list(blobs), tuple(idents)), other
-    size = -(-len(blobs) // workers)
-    chunks = [list(blobs[i : i + size]) for i in range(0, len(blobs), size)]
+        return match_chunk(git_dir, list(blobs), tuple(idents)), other
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_match_chunk, git_dir, chunk, tuple(idents)) for chunk in chunks]
+        futures = [pool.submit(match_chunk, git_dir, chunk, tuple(idents)) for chunk in pieces(blobs, 4 * workers)]
         other = meanwhile() if meanwhile is not None else None
         return [blob for future in futures for blob in future.result()], other
 
 
-def _match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> list[str]:
+def pieces(items: Sequence[T], count: int) -> list[list[T]]:
+    """`items` cut in `count` runs of about equal length, in order (several per worker: one that
+    holds larger files than the others is then no bottleneck)."""
+    if not items:
+        return []
+    size = max(1, -(-len(items) // max(1, count)))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> list[str]:
     """Stream `blobs` through one `git cat-file --batch` and keep those with a word hit."""
     if not blobs:
         return []
-    words = _needles(idents)
+    finder = substring_finder(idents)
     pattern = word_pattern(idents)
     proc = subprocess.Popen(
         ["git", "--git-dir", git_dir, "cat-file", "--batch", "--buffer"],
@@ -208,8 +217,8 @@ def _match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> lis
             if len(header) != 3:
                 raise SourceError(f"{blob}: not found in {git_dir}")
             data = proc.stdout.read(int(header[2]) + 1)
-            # A substring test first: most blobs mention none of the names.
-            if any(word in data for word in words) and pattern.search(data) is not None:
+            # A substring search first: most blobs mention none of the names.
+            if finder(data) and pattern.search(data) is not None:
                 hits.append(blob)
     finally:
         writer.join()
@@ -218,17 +227,16 @@ def _match_chunk(git_dir: str, blobs: list[str], idents: tuple[str, ...]) -> lis
     return hits
 
 
-def _needles(idents: Sequence[str]) -> list[bytes]:
-    """Substrings every hit contains: names sharing a prefix of 8 or more characters share one."""
-    needles: list[bytes] = []
-    for ident in sorted(idents):
-        word = ident.encode()
-        shared = next((n for n in range(len(word), 7, -1) if needles and needles[-1][:n] == word[:n]), 0)
-        if shared:
-            needles[-1] = word[:shared]
-        else:
-            needles.append(word)
-    return needles
+def substring_finder(idents: Sequence[str]) -> Callable[[bytes], bool]:
+    """A test of whether bytes hold one of `idents` anywhere (words or not): one pass, whatever their number.
+
+    An Aho-Corasick automaton reads each byte once; testing the names one by one with `in`
+    reads the data once per name (three times slower for the kernel's eight).
+    """
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        [ident.encode() for ident in idents], implementation=ahocorasick_rs.Implementation.DFA
+    )
+    return lambda data: bool(automaton.find_matches_as_indexes(data))
 
 
 def _feed(stream: IO[bytes], blobs: Iterable[str]) -> None:

@@ -91,7 +91,7 @@ def run_log(args: argparse.Namespace) -> int:
     from analyzer.log import build_log
     from analyzer.progress import Progress
     from analyzer.report import json as json_report
-    from analyzer.report.log import render_log
+    from analyzer.report.log import render_log, work_line
     from analyzer.sources.git import open_repo
 
     progress = Progress()
@@ -101,8 +101,14 @@ def run_log(args: argparse.Namespace) -> int:
         )
     finally:
         progress.done()
+    print(work_line(log), file=sys.stderr)
     color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = render_log(log, args.format, color=color, source_url=args.source_url)
+    lines = None
+    if args.format == "html":
+        from analyzer.sources.lines import source_lines_from
+
+        lines = source_lines_from()  # each commit's files read again from the repository
+    text = render_log(log, args.format, color=color, source_url=args.source_url, source_lines=lines)
     if args.output is not None:
         json_report.write_text(text, args.output)
     else:

@@ -91,6 +91,8 @@ def diff_records(family: Family, old: Sequence[Any], new: Sequence[Any]) -> list
 
 def differences(family: Family, old: Any, new: Any) -> tuple[str, ...]:
     """Names of the compared fields that differ between two matched records."""
+    if old is new:  # one record in both reports (a file both trees share): nothing to compare
+        return ()
     before, after = family.compared(old), family.compared(new)
     return tuple(name for name in before if before[name] != after[name])
 
@@ -129,7 +131,10 @@ def _pair(
         if not candidates:
             left_old.append(record)
             continue
-        best = max(candidates, key=lambda c: likeness(record, c)) if likeness is not None else candidates[0]
+        if likeness is None or len(candidates) == 1:  # likeness is costly, and one candidate needs none
+            best = candidates[0]
+        else:
+            best = max(candidates, key=lambda c: likeness(record, c))
         by_key[key(record)].remove(best)
         pairs.append((record, best))
     left_new = [record for records in by_key.values() for record in records]

@@ -1,44 +1,49 @@
 """The commits of a git revision range that changed the analysed logic, each against its first parent.
 
-One `git log --raw` names, for every commit, the files it changed and their old and new
-blob ids (trees only, no blob read). Only C files matter to the logic (sites and the facts
-around them come from parsed C). A commit *touches* the analysis when a changed C file
-mentions a tracked name before or after it: whether a blob does is one word search per
-distinct blob (cached by blob id, shared with history). A touched commit's candidate files
-follow from its first parent's, so the reports of a commit and of its first parent are
-assembled from per-file results cached by blob: each distinct blob is parsed once, ever.
+`analyzer.commits` finds the commits that *touch* the analysis (a C file they changed
+mentions a tracked name before or after) and the candidate files of each, from one `git
+log --raw` and one read of each distinct blob. The reports of a commit and of its first
+parent are assembled from per-file results cached by blob: each distinct blob is parsed
+once, ever, in worker processes that start on the versions of the files known to matter
+while the rest of the range is still searched.
 
 A touched commit is listed when its report differs from its first parent's by meaning
 (`diff_reports`): a site added, removed, changed, or moved to another function or file, or
 a fact changed. The others are counted by why: only comments or blank space changed, only
 lines moved, or other code that the analysis does not see. A merge is listed only when it
 changed something none of its parents had; one that only brings in a side's changes is
-counted, the side's commits being listed themselves.
+counted, the side's commits being listed themselves. The commits are compared over every
+core, each worker assembling the reports of a run of consecutive commits.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import git
 
 from analyzer import cache_codec, families
-from analyzer.cache import ResultCache, cache_key, default_path
-from analyzer.candidates import DeltaStats, blob_keys, find_candidates, match_blobs
+from analyzer.cache import ResultCache, default_path
+from analyzer.candidates import pieces
+from analyzer.commits import range_commits
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError
 from analyzer.extract import detect_project
+from analyzer.extract.unit import FileResult
 from analyzer.families import Change
 from analyzer.model import Project, Report, SourceInfo, SourceKind, Status
 from analyzer.progress import silent
-from analyzer.scan import assemble, file_key, run_jobs, tracked_for
-from analyzer.sources import is_c_source
+from analyzer.scan import analyze_one, assemble, file_key, tracked_for
 from analyzer.sources.git import GitSource, read_blobs, run_grep
-from analyzer.sources.gitlog import Commit, git_output, range_ends, raw_log, rev_list, tags_in
+from analyzer.sources.gitlog import Commit, range_ends
+from analyzer.words import counted
+from analyzer.workers import worker_pool
 
 # Why a touched commit is or is not listed.
 CHANGED = "changed"  # listed: the logic differs from its first parent's
@@ -49,6 +54,13 @@ OTHER_CODE = "other code"  # counted: code changed that the analysed logic does 
 MERGED = "merged"  # counted: a merge that only brings in what one of its parents had
 REASONS = (CHANGED, MERGE_OWN, COMMENTS, LINES, OTHER_CODE, MERGED)
 LISTED = (CHANGED, MERGE_OWN)
+# Why a commit that touched the analysis is not listed, in the words every format uses.
+WHY_NOT_LISTED = {
+    COMMENTS: "only comments or blank space changed",
+    LINES: "only lines moved",
+    OTHER_CODE: "code the analysed logic does not depend on",
+    MERGED: "a merge bringing in what a parent had",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +107,19 @@ class CommitLog:
         """Touched commits by reason."""
         return {reason: sum(1 for e in self.entries if e.reason == reason) for reason in REASONS}
 
+    def summary_lines(self) -> list[str]:
+        """How many commits the range holds, touched, listed, and why the others are not."""
+        counts = self.counts()
+        listed = sum(1 for e in self.entries if e.listed)
+        lines = [
+            f"{counted(self.commits, 'commit')} in the range; {len(self.entries)} changed a file that mentions "
+            f"a tracked name; {listed} changed the analysed logic"
+        ]
+        others = [f"{counts[reason]} {why}" for reason, why in WHY_NOT_LISTED.items() if counts[reason]]
+        if others:
+            lines.append("not listed" + (" (shown with --all)" if not self.show_all else "") + ": " + "; ".join(others))
+        return lines
+
 
 class _CommitTree:
     """A commit as a Source, its candidate files known: the report's source, never re-searched."""
@@ -138,97 +163,118 @@ def build_log(
             raise SourceError(f"{end.info.ref!r} names a tree with no commit history", hint="start the range later")
     kind = Project(project) if project else detect_project(ends[1])
     idents = tracked_for(kind, None, extra)
-    stats: dict[str, int] = {}
     first, last = str(ends[0].info.commit), str(ends[1].info.commit)
-    in_range = rev_list(git_dir, first, last)
-    names = tags_in(git_dir, in_range)
-    progress(f"finding the files that mention {len(idents)} names in the releases of {spec}")
-    paths = _candidate_paths(repo, ends, names, idents, cache, stats)
-    progress(f"listing the commits of {spec} that change {len(paths)} files")
-    commits = _cached_raw_log(git_dir, first, last, paths, cache)
-    # versions of one file side by side: git's delta-base cache then serves each from the last
-    path_of = {b: path for c in commits for path, old, new in c.changes for b in (old, new) if b is not None}
-    blobs = sorted(path_of, key=lambda blob: path_of[blob])
-    answer = _blob_answers(git_dir, blobs, idents, cache, stats)
-    touched = [c for c in commits if any((old and answer[old]) or (new and answer[new]) for _, old, new in c.changes)]
-    needed = list(dict.fromkeys(sha for c in touched for sha in (*c.parents, c.sha)))
-    candidates = _candidates_at(git_dir, needed, paths, idents, answer, cache, stats)
-    stats["commits"], stats["logged"], stats["touched"] = len(in_range), len(commits), len(touched)
-    reports = _reports(git_dir, kind, idents, candidates, cache, stats, progress)
-    entries = [_classify(git_dir, commit, reports, candidates) for commit in touched]
-    return CommitLog(spec, idents, kind, len(in_range), tuple(entries), show_all, stats)
+    with worker_pool() as pool:
+        parses = _Parses(pool, git_dir, idents, cache)
+        found = range_commits(git_dir, first, last, str(ends[1].info.tree), idents, cache, progress, pool, parses.want)
+        parses.want({(path, blob) for files in found.candidates.values() for path, blob in files.items()})
+        progress(f"parsing {parses.parsed} file versions")
+        results = parses.wait()
+    stats = found.stats | {"file_versions": len(parses.asked), "parsed": parses.parsed}
+    progress(f"comparing {len(found.touched)} commits with their parents")
+    entries = _compare(git_dir, kind, idents, found.touched, found.candidates, results)
+    return CommitLog(spec, idents, kind, found.count, tuple(entries), show_all, stats)
 
 
-def _candidate_paths(
-    repo: git.Repo,
-    ends: list[GitSource],
-    names: list[tuple[str, str]],
-    idents: tuple[str, ...],
-    cache: ResultCache,
-    stats: dict[str, int],
-) -> list[str]:
-    """C files that mention a tracked name at either end or at any tag inside the range.
+class _Parses:
+    """File versions parsed in the pool as soon as they are known to be needed: each once, cached by blob."""
 
-    Found like history's candidates (tree diffs, each blob searched once, cached), so a
-    file created inside the range is found when a tag holds it.
+    def __init__(self, pool: Executor, git_dir: str, idents: tuple[str, ...], cache: ResultCache) -> None:
+        self.pool, self.git_dir, self.idents, self.cache = pool, git_dir, idents, cache
+        self.asked: set[tuple[str, str]] = set()
+        self.parsed = 0
+        self.results: dict[str, FileResult] = {}  # by file_key
+        self._pending: list[Future[list[tuple[str, FileResult, str | None]]]] = []
+
+    def want(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Parse these (path, blob) versions unless cached or asked for already."""
+        new = sorted(set(pairs) - self.asked)
+        self.asked.update(new)
+        keys = {pair: file_key(*pair, self.idents) for pair in new}
+        cached = self.cache.get_many("file", keys.values())
+        self.results |= {key: cache_codec.file_result_from_text(text) for key, text in cached.items()}
+        missing = [pair for pair in new if keys[pair] not in cached]
+        self.parsed += len(missing)
+        # small tasks (versions of one file side by side, read in one cat-file): the workers end together
+        for batch in pieces(missing, -(-len(missing) // _BATCH)):
+            self._pending.append(self.pool.submit(_parse_batch, self.git_dir, batch, self.idents))
+
+    def wait(self) -> dict[str, FileResult]:
+        """Every result asked for; the new ones stored in the cache."""
+        fresh: dict[str, str] = {}
+        for future in self._pending:
+            for key, result, text in future.result():
+                self.results[key] = result
+                if text is not None:
+                    fresh[key] = text
+        self._pending = []
+        self.cache.put_many("file", fresh)
+        return self.results
+
+
+_BATCH = 12  # file versions per parsing task
+
+
+def _parse_batch(
+    git_dir: str, pairs: list[tuple[str, str]], idents: tuple[str, ...]
+) -> list[tuple[str, FileResult, str | None]]:
+    """Read and analyze (path, blob) versions in a worker: each one's cache key, result and cache text.
+
+    The cache text is made here, beside the parse, not in the parent that waits for all; a
+    result past the parse deadline depends on the machine's load and is never kept.
     """
-    sources = [ends[0], *(GitSource(repo, name) for name, _ in names), ends[1]]
-    delta = DeltaStats()
-    find_candidates(sources, idents, cache, delta)
-    stats["tags"], stats["tag_blobs_read"] = len(names), delta.blobs_read
-    found = {path for source in sources for path in source.candidate_files(idents) if is_c_source(path)}
-    return sorted(found)
+    contents = read_blobs(git_dir, [blob for _, blob in pairs])
+    done = []
+    for (path, blob), data in zip(pairs, contents, strict=True):
+        result = analyze_one(path, blob, data, idents)
+        text = None if result.stat and result.stat.timed_out else cache_codec.file_result_to_text(result)
+        done.append((file_key(path, blob, idents), result, text))
+    return done
 
 
-def _candidates_at(
+# What the comparing workers read, set before they fork (a fork shares it, nothing is copied).
+_SHARED: tuple[str, Project, tuple[str, ...], list[Commit], dict[str, dict[str, str]], dict[str, FileResult]] | None
+_SHARED = None
+
+
+def _compare(
     git_dir: str,
-    commits: list[str],
-    paths: list[str],
+    kind: Project,
     idents: tuple[str, ...],
-    answer: dict[str, bool],
-    cache: ResultCache,
-    stats: dict[str, int],
-) -> dict[str, dict[str, str]]:
-    """Candidate files of each commit among `paths`: their blobs (one cat-file), those that match."""
-    names = [f"{commit}:{path}" for commit in commits for path in paths]
-    out = git_output(git_dir, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin="\n".join(names) + "\n")
-    blobs: list[str | None] = []
-    for line in out.splitlines():
-        fields = line.split()
-        blobs.append(fields[0] if len(fields) == 2 and fields[1] == "blob" else None)
-    unknown = [blob for blob in dict.fromkeys(b for b in blobs if b is not None) if blob not in answer]
-    answer |= _blob_answers(git_dir, unknown, idents, cache, stats, "at_commits_")
-    result: dict[str, dict[str, str]] = {}
-    for i, commit in enumerate(commits):
-        row = blobs[i * len(paths) : (i + 1) * len(paths)]
-        result[commit] = {path: blob for path, blob in zip(paths, row, strict=True) if blob and answer[blob]}
-    return result
+    touched: list[Commit],
+    candidates: dict[str, dict[str, str]],
+    results: dict[str, FileResult],
+) -> list[LogEntry]:
+    """Every touched commit classified, over every core: each worker takes runs of consecutive commits."""
+    global _SHARED
+    _SHARED = (git_dir, kind, idents, touched, candidates, results)
+    try:
+        workers = min(os.cpu_count() or 1, 1 + len(touched) // _COMPARE_FROM)
+        if workers < 2:
+            return _compare_run(0, len(touched))
+        bounds = [i * len(touched) // (2 * workers) for i in range(2 * workers + 1)]
+        with worker_pool(workers) as pool:
+            runs = [pool.submit(_compare_run, a, b) for a, b in itertools.pairwise(bounds)]
+            return [entry for run in runs for entry in run.result()]
+    finally:
+        _SHARED = None
 
 
-def _cached_raw_log(git_dir: str, low: str, high: str, paths: list[str], cache: ResultCache) -> list[Commit]:
-    """raw_log, kept in the result cache: commit ids and paths fix its answer."""
-    key = cache_key("log-raw", low, high, *paths)
-    if (text := cache.get("log-raw", key)) is not None:
-        return [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in json.loads(text)]
-    commits = raw_log(git_dir, low, high, paths)
-    rows = [[c.sha, list(c.parents), c.date, c.author, c.subject, [list(x) for x in c.changes]] for c in commits]
-    cache.put("log-raw", key, json.dumps(rows))
-    return commits
+_COMPARE_FROM = 200  # fewer commits than this are compared faster than a pool starts
 
 
-def _blob_answers(
-    git_dir: str, blobs: list[str], idents: tuple[str, ...], cache: ResultCache, stats: dict[str, int], prefix: str = ""
-) -> dict[str, bool]:
-    """Whether each blob mentions a tracked name: from the cache, else read (each blob once)."""
-    key = blob_keys(idents)
-    keys = {blob: key(blob) for blob in blobs}
-    known = cache.get_many("blob-match", keys.values())
-    answer = {blob: known[k] == "1" for blob, k in keys.items() if k in known}
-    unknown = [blob for blob in blobs if blob not in answer]
-    hits = set(match_blobs(git_dir, unknown, idents)[0])
-    cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
-    stats[f"{prefix}blobs"], stats[f"{prefix}blobs_read"] = len(blobs), len(unknown)
-    return answer | {blob: blob in hits for blob in unknown}
+def _compare_run(start: int, end: int) -> list[LogEntry]:
+    """Classify touched[start:end] (in a worker, or here), assembling the reports it needs."""
+    assert _SHARED is not None
+    git_dir, kind, idents, touched, candidates, results = _SHARED
+    commits = touched[start:end]
+    needed = {sha: candidates[sha] for commit in commits for sha in (*commit.parents, commit.sha)}
+    reports = _reports(git_dir, kind, idents, needed, results)
+    entries = [_classify(commit, reports, candidates) for commit in commits]
+    # what a commit that changed no site or fact did: comments only, or code the analysis ignores
+    unsure = [c for c, entry in zip(commits, entries, strict=True) if entry.reason in (LINES, OTHER_CODE)]
+    comments = _comments_only(git_dir, unsure, candidates)
+    return [replace(entry, reason=COMMENTS) if entry.commit in comments else entry for entry in entries]
 
 
 def _reports(
@@ -236,24 +282,9 @@ def _reports(
     kind: Project,
     idents: tuple[str, ...],
     candidates: dict[str, dict[str, str]],
-    cache: ResultCache,
-    stats: dict[str, int],
-    progress: Callable[[str], None],
+    results: dict[str, FileResult],
 ) -> dict[str, Report]:
-    """The report of each commit, from per-file results cached by blob (each parsed once)."""
-    pairs = sorted({(path, blob) for files in candidates.values() for path, blob in files.items()})
-    keys = {pair: file_key(*pair, idents) for pair in pairs}
-    cached = cache.get_many("file", keys.values())
-    results = {key: cache_codec.file_result_from_text(text) for key, text in cached.items()}
-    missing = [pair for pair in pairs if keys[pair] not in results]
-    progress(f"parsing {len(missing)} file versions")
-    contents = read_blobs(git_dir, [blob for _, blob in missing])
-    fresh = run_jobs([(path, blob, data, idents) for (path, blob), data in zip(missing, contents, strict=True)])
-    new = {keys[pair]: result for pair, result in zip(missing, fresh, strict=True)}
-    keep = {k: r for k, r in new.items() if not (r.stat and r.stat.timed_out)}
-    cache.put_many("file", {k: cache_codec.file_result_to_text(r) for k, r in keep.items()})
-    results |= new
-    stats["file_versions"], stats["parsed"] = len(pairs), len(missing)
+    """The report of each commit, assembled from its files' results; once per set of candidate files."""
     reports: dict[str, Report] = {}
     by_set: dict[tuple[tuple[str, str], ...], Report] = {}
     for sha, files in candidates.items():
@@ -270,10 +301,8 @@ def _info(git_dir: str, sha: str) -> SourceInfo:
     return SourceInfo(kind=SourceKind.GIT, spec=sha[:12], repo=git_dir, commit=sha)
 
 
-def _classify(
-    git_dir: str, commit: Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]
-) -> LogEntry:
-    """Why a touched commit is listed or only counted."""
+def _classify(commit: Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]) -> LogEntry:
+    """Why a touched commit is listed or only counted (until its comments are looked at: see _comments_only)."""
     first = reports[commit.parents[0]] if commit.parents else _empty(reports[commit.sha])
     diff = diff_reports(first, reports[commit.sha])
     entry = LogEntry(commit.sha, commit.parents, commit.date, commit.author, commit.subject, OTHER_CODE, diff)
@@ -286,8 +315,6 @@ def _classify(
         return replace(entry, reason=MERGE_OWN, diff=replace(diff, changes=own))
     if diff.logic_changed:
         return replace(entry, reason=CHANGED)
-    if _comments_only(git_dir, commit, candidates, commit.parents[0] if commit.parents else None):
-        return replace(entry, reason=COMMENTS)
     moved = any(c.old is not None and c.new is not None and _where(c.old) != _where(c.new) for c in diff.changes)
     return replace(entry, reason=LINES if moved else OTHER_CODE)
 
@@ -342,16 +369,22 @@ def code_lines(data: bytes) -> list[bytes]:
     return [b" ".join(line.split()) for line in stripped.splitlines() if line.strip()]
 
 
-def _comments_only(git_dir: str, commit: Commit, candidates: dict[str, dict[str, str]], parent: str | None) -> bool:
-    """True when every changed candidate file differs from its old version in comments or blank space only."""
-    if parent is None:
-        return False
-    before, after = candidates[parent], candidates[commit.sha]
-    pairs = [(old, new) for path, old, new in commit.changes if path in before or path in after]
-    if not pairs or any(old is None or new is None for old, new in pairs):
-        return False
-    texts = read_blobs(git_dir, [blob for pair in pairs for blob in pair if blob is not None])
-    return all(code_lines(texts[2 * i]) == code_lines(texts[2 * i + 1]) for i in range(len(pairs)))
+def _comments_only(git_dir: str, commits: Sequence[Commit], candidates: dict[str, dict[str, str]]) -> set[str]:
+    """The commits whose every changed candidate file differs from its old version in comments or blank space only.
+
+    The versions to compare are read together, in one `git cat-file`.
+    """
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for commit in commits:
+        if len(commit.parents) != 1:
+            continue
+        before, after = candidates[commit.parents[0]], candidates[commit.sha]
+        changed = [(old, new) for path, old, new in commit.changes if path in before or path in after]
+        if changed and all(old is not None and new is not None for old, new in changed):
+            pairs[commit.sha] = [(str(old), str(new)) for old, new in changed]
+    blobs = list(dict.fromkeys(blob for each in pairs.values() for pair in each for blob in pair))
+    code = {blob: code_lines(data) for blob, data in zip(blobs, read_blobs(git_dir, blobs), strict=True)}
+    return {sha for sha, each in pairs.items() if all(code[old] == code[new] for old, new in each)}
 
 
-__all__ = ["LISTED", "REASONS", "CommitLog", "LogEntry", "build_log", "code_lines"]
+__all__ = ["LISTED", "REASONS", "WHY_NOT_LISTED", "CommitLog", "LogEntry", "build_log", "code_lines"]

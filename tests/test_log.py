@@ -181,6 +181,14 @@ def test_log_command_formats_and_exit_codes(
     for fmt, marker in (("md", "| commit |"), ("rst", ".. list-table::"), ("csv", "table,commit,")):
         assert main([*args, "--format", fmt]) == 0
         assert marker in capsys.readouterr().out
+    assert main([*args, "--format", "html", "-o", str(tmp_path / "log.html")]) == 0
+    page = (tmp_path / "log.html").read_text()
+    assert page.count('<section class="commit"') == 5 and f'<tr data-commit="{ids["evil"]}">' in page
+    assert '<td class="ln">3</td>' in page  # code in context, read from each commit
+    assert main([*args, "--format", "sarif"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    listed = [ids[k] for k in ("guard", "rename", "side", "evil", "define")]
+    assert [run["properties"]["commit"] for run in runs] == listed
     assert main([*args, "--track", "CLONE_NEWPID", "--format", "json"]) == 0
     tracked = json.loads(capsys.readouterr().out)
     assert "CLONE_NEWPID" in tracked["tracked"]
@@ -211,3 +219,38 @@ def test_a_second_log_reads_and_parses_nothing(history: tuple[HistoryRepo, dict[
     assert [(e.commit, e.reason) for e in warm.entries] == [(e.commit, e.reason) for e in cold.entries]
     # versions of kernel/signal.c (4), kernel/fork.c (3), kernel/exit.c (3), sched.h (1)
     assert (cold.stats["parsed"], warm.stats["parsed"], warm.stats["blobs_read"]) == (11, 0, 0)
+
+
+SYS_C = """\
+int sys_reboot(int cmd)
+{
+	if (cmd == 0)
+		return -1;
+	return 0;
+}
+"""
+
+
+def test_a_file_that_mentions_the_flag_only_between_the_ends_is_seen(tmp_path: Path) -> None:
+    """kernel/sys.c gains a test of the flag and loses it again, and kernel/tmp.c comes and goes
+    with a set of it, all between v1 and v2: at neither end, nor at any tag, does a tree mention
+    the flag in those files, yet each of the four commits changed the logic."""
+    repo = HistoryRepo(tmp_path / "repo")
+    base = {"Makefile": MAKEFILE, "include/linux/sched.h": SCHED_H, "kernel/signal.c": SIGNAL_C, "kernel/sys.c": SYS_C}
+    repo.commit("base", base)
+    repo.tag("v1")
+    guarded = SYS_C.replace("\tif (cmd == 0)\n", "\tif (cmd == 0 || (current->signal->flags & SIGNAL_UNKILLABLE))\n")
+    added = repo.commit("sys: init may not reboot", {"kernel/sys.c": guarded})
+    repo.commit("signal: unrelated", {"kernel/signal.c": SIGNAL_C + "\nint unrelated(void)\n{\n\treturn 0;\n}\n"})
+    removed = repo.commit("sys: it may again", {"kernel/sys.c": SYS_C})
+    tmp_c = "void mark(struct task_struct *p)\n{\n\tp->signal->flags |= SIGNAL_UNKILLABLE;\n}\n"
+    created = repo.commit("tmp: a helper that marks a task", {"kernel/tmp.c": tmp_c})
+    deleted = repo.commit("tmp: gone", {"kernel/tmp.c": None})
+    repo.tag("v2")
+    log = build_log(open_repo(str(repo.path)), "v1..v2")
+    assert [(entry.commit, _changes(entry)) for entry in log.shown] == [
+        (added, [("added", "test sys_reboot")]),
+        (removed, [("removed", "test sys_reboot")]),
+        (created, [("added", "set mark")]),
+        (deleted, [("removed", "set mark")]),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -12,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from analyzer import families, history
+from analyzer import families, history, resources
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import UsageError
 from analyzer.families import Family, Level
 from analyzer.history import Timeline, build_timeline
+from analyzer.log import CommitLog, build_log
 from analyzer.model import Attribution, Construct, Location, Report, Site, SiteKind, SourceInfo, SourceKind, Status
 from analyzer.report import html as html_module
 from analyzer.report import json as json_report
@@ -28,10 +30,13 @@ from analyzer.report.html import (
     render_html,
     source_url_template,
 )
+from analyzer.report.log import render_log
 from analyzer.scan import scan_many
 from analyzer.sources import Source, open_source
+from analyzer.sources.git import open_repo
 from analyzer.sources.lines import source_lines_from
 from tests.conftest import make_repo, unavailable
+from tests.history_repo import HistoryRepo
 
 ACTUAL = Path(__file__).resolve().parent / "actual"
 PAYLOAD = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
@@ -514,3 +519,112 @@ def test_browser_explain_cell_opens_to_its_reasons(open_page: Callable[[str], An
     assert any("force = true;" in t and t.endswith("= true") for t in texts)
     ACTUAL.mkdir(exist_ok=True)
     page.screenshot(path=str(ACTUAL / "html-explain.png"), full_page=True)
+
+
+# --- the commit log ------------------------------------------------------------------------
+
+LOG_SIGNAL_C = """\
+int sig_task_ignored(struct task_struct *t, int sig)
+{
+\tif (t->signal->flags & SIGNAL_UNKILLABLE)
+\t\treturn 1;
+\treturn 0;
+}
+"""
+LOG_FORK_C = """\
+static int copy_signal(unsigned long clone_flags, struct signal_struct *sig)
+{
+\tif (clone_flags & CLONE_NEWPID)
+\t\tsig->flags |= SIGNAL_UNKILLABLE;
+\treturn 0;
+}
+"""
+LOG_EXIT_C = """\
+void do_exit(long code)
+{
+\tif (current->signal->flags & SIGNAL_UNKILLABLE)
+\t\tpanic("init exited");
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory: pytest.TempPathFactory) -> tuple[CommitLog, dict[str, str]]:
+    """v1..v2 of a repo written commit by commit: a comment edit, a changed guard, a new test (hostile subject)."""
+    repo = HistoryRepo(tmp_path_factory.mktemp("log") / "repo")
+    files = {"Makefile": "VERSION = 1\n", "include/linux/sched.h": "#define SIGNAL_UNKILLABLE 0x00000040\n"}
+    repo.commit("base", {**files, "kernel/signal.c": LOG_SIGNAL_C, "kernel/fork.c": LOG_FORK_C})
+    repo.tag("v1")
+    ids = {"comment": repo.commit("signal: explain", {"kernel/signal.c": "/* SIGNAL_UNKILLABLE */\n" + LOG_SIGNAL_C})}
+    guard = LOG_FORK_C.replace("clone_flags & CLONE_NEWPID", "clone_flags & (CLONE_NEWPID | CLONE_NEWNS)")
+    ids["guard"] = repo.commit("fork: also for mount namespaces", {"kernel/fork.c": guard})
+    ids["added"] = repo.commit(f"exit: init may not exit {PAYLOAD}", {"kernel/exit.c": LOG_EXIT_C})
+    repo.tag("v2")
+    return build_log(open_repo(str(repo.path)), "v1..v2"), ids
+
+
+def test_log_page_lists_the_commits_and_shows_what_each_changed(logged: tuple[CommitLog, dict[str, str]]) -> None:
+    log, ids = logged
+    html = render_log(log, "html", source_lines=source_lines_from(), source_url="https://example.org/c/{commit}")
+    page = Page(html)
+    assert page.named("meta")[1] == {"http-equiv": "Content-Security-Policy", "content": CSP}
+    assert not page.named("script") and not page.named("img")
+    assert [row["data-commit"] for row in page.named("tr") if "data-commit" in row] == [ids["guard"], ids["added"]]
+    reasons = {row["data-reason"] for row in page.named("tr") if "data-reason" in row}
+    assert reasons == {"changed", "merge", "comments", "lines", "other code", "merged"}
+    summary = "3 commits in the range; 3 changed a file that mentions a tracked name; 2 changed the analysed logic"
+    assert summary in page.text
+    # each listed commit's section: its one change, its code in context, ids unique on the page
+    guard = html[html.index(f'id="c-{ids["guard"][:12]}"') : html.index(f'id="c-{ids["added"][:12]}"')]
+    assert guard.count('<article class="card st-changed">') == 1 and "copy_signal" in guard
+    assert '<tr class="differs"><th>guards</th>' in guard and "(CLONE_NEWPID | CLONE_NEWNS))</span></td></tr>" in guard
+    # the statement's lines around it, read from its commit (a {commit} template links them to it)
+    assert f'<td class="ln"><a href="https://example.org/c/{ids["guard"]}">1</a></td>' in guard
+    added = html[html.index(f'id="c-{ids["added"][:12]}"') :]
+    assert added.count('<article class="card st-added">') == 1 and "do_exit" in added
+    assert f'<a href="https://example.org/c/{ids["added"]}">' in added
+    assert "unchanged" not in guard + added  # a commit's section shows what it changed, nothing else
+    element_ids = [attrs["id"] for _tag, attrs in page.tags if "id" in attrs]
+    assert len(element_ids) == len(set(element_ids))
+    assert PAYLOAD not in html and PAYLOAD in page.text  # the hostile subject is text
+
+
+def test_log_page_with_all_says_why_a_commit_is_not_listed(logged: tuple[CommitLog, dict[str, str]]) -> None:
+    log, ids = logged
+    page = Page(render_log(dataclasses.replace(log, show_all=True), "html"))
+    assert [row["data-commit"] for row in page.named("tr") if "data-commit" in row] == list(ids.values())
+    assert "not a change of the logic: only comments or blank space changed" in page.text
+
+
+def test_log_sarif_has_a_run_per_listed_commit(logged: tuple[CommitLog, dict[str, str]]) -> None:
+    import jsonschema
+
+    log, ids = logged
+    sarif = json.loads(render_log(log, "sarif"))
+    schema = json.loads((resources.reports_dir() / "sarif-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    runs = sarif["runs"]
+    assert [run["properties"]["commit"] for run in runs] == [ids["guard"], ids["added"]]
+    assert [run["versionControlProvenance"][0]["revisionId"] for run in runs] == [ids["guard"], ids["added"]]
+    guard, added = (run["results"] for run in runs)
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in guard] == [
+        ("site/changed", 4)
+    ]
+    assert [(r["ruleId"], r["level"], r["message"]["text"]) for r in added] == [
+        ("site/added", "note", "SIGNAL_UNKILLABLE test added: if (current->signal->flags & SIGNAL_UNKILLABLE)")
+    ]
+
+
+def test_browser_log_page(open_page: Callable[[str], Any], logged: tuple[CommitLog, dict[str, str]]) -> None:
+    log, ids = logged
+    page = open_page(render_log(log, "html", source_lines=source_lines_from()))
+    rows = page.eval_on_selector_all("table.commits tbody tr", "rows => rows.map(r => r.dataset.commit)")
+    assert rows == [ids["guard"], ids["added"]]
+    assert page.locator("section.commit").count() == 2 and page.locator("article.card").count() == 2
+    page.locator(f'a[href="#c-{ids["added"][:12]}"]').click()
+    assert page.locator(f"#c-{ids['added'][:12]} article.card.st-added").is_visible()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert not [m for m in page.messages if "Content Security Policy" in m]
+    ACTUAL.mkdir(exist_ok=True)
+    page.screenshot(path=str(ACTUAL / "html-log.png"), full_page=True)
+    assert (ACTUAL / "html-log.png").stat().st_size > 10_000

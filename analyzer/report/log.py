@@ -1,4 +1,4 @@
-"""The commit log in every format: text, JSON, doc tables (md / rst / csv)."""
+"""The commit log in every format: text, JSON, doc tables (md / rst / csv), SARIF and HTML."""
 
 from __future__ import annotations
 
@@ -7,23 +7,32 @@ from typing import Any
 from analyzer import __version__, families
 from analyzer.errors import UsageError
 from analyzer.families import Change, change_lines, change_message
-from analyzer.log import COMMENTS, LINES, MERGED, OTHER_CODE, CommitLog, LogEntry
+from analyzer.log import WHY_NOT_LISTED, CommitLog, LogEntry
 from analyzer.model import Status
+from analyzer.report import SourceLines
 from analyzer.report import json as json_report
+from analyzer.report.html.links import commit_url
 from analyzer.report.tables import Table, render_tables
 from analyzer.report.text import SIGN_COLOUR, STATUS_COLOUR
 from analyzer.words import counted
 
-_WHY = {
-    COMMENTS: "only comments or blank space changed",
-    LINES: "only lines moved",
-    OTHER_CODE: "code the analysed logic does not depend on",
-    MERGED: "a merge bringing in what a parent had",
-}
 
+def render_log(
+    log: CommitLog,
+    fmt: str,
+    color: bool = False,
+    source_url: str | None = None,
+    source_lines: SourceLines | None = None,
+) -> str:
+    """The log in `fmt`: text, json, md, rst, csv, sarif or html (`source_lines`: code in context for html)."""
+    if fmt == "html":
+        from analyzer.report.html.commits import render_log_html
 
-def render_log(log: CommitLog, fmt: str, color: bool = False, source_url: str | None = None) -> str:
-    """The log in `fmt`: text, json, md, rst or csv."""
+        return render_log_html(log, source_lines, source_url)
+    if fmt == "sarif":
+        from analyzer.report.sarif import render_log_sarif
+
+        return render_log_sarif(log)
     if fmt == "json":
         data = log_to_json(log)
         json_report.validate(data, "output")
@@ -32,7 +41,7 @@ def render_log(log: CommitLog, fmt: str, color: bool = False, source_url: str | 
         return render_tables(f"siganalyze log {log.spec}", log_tables(log, source_url), fmt)
     if fmt == "text":
         return render_text(log, color)
-    raise UsageError(f"log has no {fmt} output", hint="use text, json, md, rst or csv")
+    raise UsageError(f"log has no {fmt} output", hint="use text, json, md, rst, csv, sarif or html")
 
 
 def log_to_json(log: CommitLog) -> dict[str, Any]:
@@ -65,16 +74,17 @@ def log_to_json(log: CommitLog) -> dict[str, Any]:
 
 def summary_lines(log: CommitLog) -> list[str]:
     """How many commits the range holds, touched, listed, and why the others are not."""
-    counts = log.counts()
-    listed = sum(1 for e in log.entries if e.listed)
-    lines = [
-        f"{counted(log.commits, 'commit')} in the range; {len(log.entries)} changed a file that mentions "
-        f"a tracked name; {listed} changed the analysed logic"
-    ]
-    others = [f"{counts[reason]} {why}" for reason, why in _WHY.items() if counts[reason]]
-    if others:
-        lines.append("not listed" + (" (shown with --all)" if not log.show_all else "") + ": " + "; ".join(others))
-    return lines
+    return log.summary_lines()
+
+
+def work_line(log: CommitLog) -> str:
+    """What the run read and parsed (stderr), as history says it: benchmarks read it."""
+    stats = log.stats
+    return (
+        f"siganalyze: {counted(log.commits, 'commit')}; blobs read for candidates {stats.get('blobs_read', 0)} "
+        f"(of {stats.get('blobs', 0)} changed files); file versions needed {stats.get('file_versions', 0)}, "
+        f"parsed {stats.get('parsed', 0)}"
+    )
 
 
 def _style(color: bool) -> Any:
@@ -90,7 +100,7 @@ def render_text(log: CommitLog, color: bool = False) -> str:
     for entry in log.shown:
         lines += ["", style(f"{entry.commit[:12]}  {entry.date[:10]}  {entry.author}", "1"), f"    {entry.subject}"]
         if not entry.listed:
-            lines.append(f"  not a change of the logic: {_WHY[entry.reason]}")
+            lines.append(f"  not a change of the logic: {WHY_NOT_LISTED[entry.reason]}")
             continue
         if entry.reason == "merge":
             lines.append("  a merge: changes none of its parents had")
@@ -144,6 +154,4 @@ def log_tables(log: CommitLog, source_url: str | None = None) -> tuple[Table, ..
 
 def _commit_link(commit: str, source_url: str | None) -> str:
     """The commit id, or a commit URL when --source-url names a template with {commit} and no path."""
-    if source_url and "{commit}" in source_url and "{path}" not in source_url:
-        return source_url.replace("{commit}", commit)
-    return commit[:12]
+    return commit_url(commit, source_url) or commit[:12]

@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 for code review: each changed site or fact a result on the new release's line."""
+"""SARIF 2.1.0 for code review: each changed site or fact a result on the new tree's line; a log, a run per commit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from analyzer import __version__, families
 from analyzer.diff import ReportDiff
 from analyzer.families import Change, change_message
+from analyzer.log import CommitLog
 from analyzer.model import Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -16,27 +17,47 @@ _BASELINE = {Status.ADDED: "new", Status.REMOVED: "absent", Status.CHANGED: "upd
 
 def render_sarif(result: ReportDiff) -> str:
     """One run whose results are the rows of the diff that are not unchanged."""
+    return _dumps([_run(result)])
+
+
+def render_log_sarif(log: CommitLog) -> str:
+    """One run per listed commit (its changes, on the lines of its tree), the commit in the run's properties."""
+    runs = []
+    for entry in log.shown:
+        run = _run(entry.diff)
+        run["properties"] = {
+            "commit": entry.commit,
+            "parents": list(entry.parents),
+            "date": entry.date,
+            "author": entry.author,
+            "subject": entry.subject,
+            "reason": entry.reason,
+        }
+        runs.append(run)
+    return _dumps(runs)
+
+
+def _dumps(runs: list[dict[str, Any]]) -> str:
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _run(result: ReportDiff) -> dict[str, Any]:
+    """A run whose results are the rows of the diff that are not unchanged."""
     results = [_result(row, result) for row in result.changes if row.status is not Status.UNCHANGED]
     rules = sorted({r["ruleId"] for r in results})
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "siganalyze",
-                        "version": __version__,
-                        "rules": [{"id": rule, "shortDescription": {"text": _rule_text(rule)}} for rule in rules],
-                    }
-                },
-                "originalUriBaseIds": {"SRCROOT": {"description": {"text": f"the tree of {result.new.label}"}}},
-                "versionControlProvenance": _provenance(result),
-                "results": results,
+    return {
+        "tool": {
+            "driver": {
+                "name": "siganalyze",
+                "version": __version__,
+                "rules": [{"id": rule, "shortDescription": {"text": _rule_text(rule)}} for rule in rules],
             }
-        ],
+        },
+        "originalUriBaseIds": {"SRCROOT": {"description": {"text": f"the tree of {result.new.label}"}}},
+        "versionControlProvenance": _provenance(result),
+        "results": results,
     }
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _result(row: Change, result: ReportDiff) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""One self-contained HTML file: a scan, a diff with old and new code side by side, or a history grid.
+"""One self-contained HTML file: a scan, a diff with old and new code side by side, a history grid, or a log.
 
 The page is rendered from the report model by the Jinja2 templates in `reports/templates/`
 (autoescape on: every piece of source text reaches the page as text, never as markup). It
@@ -97,6 +97,9 @@ def _render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(css=css, csp=CSP, version=__version__, **context)
 
 
+render_page = _render  # for the pages rendered by the package's other modules (the log's)
+
+
 __all__ = [
     "CONTEXT_LINES",
     "CSP",
@@ -107,5 +110,6 @@ __all__ = [
     "c_tokens",
     "render_explanation_html",
     "render_html",
+    "render_page",
     "source_url_template",
 ]

@@ -60,3 +60,10 @@ class Links:
         if any(not values[name] for name in used):
             return None
         return self.template.format(**values)
+
+
+def commit_url(commit: str, source_url: str | None) -> str | None:
+    """A commit's web page: --source-url when it is a template with {commit} and no {path}, else None."""
+    if source_url and "{commit}" in source_url and "{path}" not in source_url:
+        return source_url.replace("{commit}", quote(commit, safe=""))
+    return None

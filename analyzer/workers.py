@@ -1,0 +1,48 @@
+"""A pool of forked worker processes that leaves Ctrl-C and SIGTERM to the parent, as scan's parsing does."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+_STOP = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor]:
+    """A fork pool of `workers` (one per core by default), every worker started before it is handed out.
+
+    A signal raised inside the pool's own bookkeeping (forking, shutting down) can deadlock
+    it: the workers are forked with the signals blocked and ignore them; the parent takes
+    them while it waits for results, and then drops the work not started. Objects alive at
+    the fork are frozen out of the garbage collector meanwhile, so no worker's collection
+    walks (and copies) the parent's heap.
+    """
+    count = workers or os.cpu_count() or 1
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=count, initializer=_ignore_signals, mp_context=context) as pool:
+            pool.submit(int).result()  # a fork pool starts all its workers at the first task
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            try:
+                yield pool
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # the tasks not started yet are dropped
+                raise
+            finally:
+                signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+    finally:
+        gc.unfreeze()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal that came meanwhile is raised here
+
+
+def _ignore_signals() -> None:
+    for signum in _STOP:
+        signal.signal(signum, signal.SIG_IGN)

@@ -242,7 +242,10 @@ def _encode(found: RangeCommits) -> str:
             table.append(files)
     commits = [[c.sha, list(c.parents), c.date, c.author, c.subject, c.changes] for c in found.touched]
     at = {sha: sets[json.dumps(files)] for sha, files in found.candidates.items()}
-    return json.dumps({"count": found.count, "paths": found.paths, "touched": commits, "sets": table, "at": at})
+    blobs = found.stats.get("blobs", 0)
+    return json.dumps(
+        {"count": found.count, "paths": found.paths, "touched": commits, "sets": table, "at": at, "blobs": blobs}
+    )
 
 
 def _decode(text: str) -> RangeCommits:
@@ -250,5 +253,5 @@ def _decode(text: str) -> RangeCommits:
     touched = [Commit(c[0], tuple(c[1]), c[2], c[3], c[4], [tuple(x) for x in c[5]]) for c in data["touched"]]
     sets = data["sets"]
     candidates = {sha: sets[index] for sha, index in data["at"].items()}
-    stats = {"commits": data["count"], "blobs": 0, "blobs_read": 0}
+    stats = {"commits": data["count"], "blobs": data.get("blobs", 0), "blobs_read": 0}  # nothing read this time
     return RangeCommits(data["count"], data["paths"], touched, candidates, stats)

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from analyzer import __version__
-from analyzer.delivery.machine import SIGNALS, cells_exist
 from analyzer.errors import UsageError
 from analyzer.model import DeliveryCell, Disposition, Reason, Report, SourceInfo
 from analyzer.vocab import Delivered, Disposal, Outcome, Project, Sender, Target
@@ -84,6 +83,8 @@ def explain(kernel: Report, init: Report | None = None) -> Explanation:
 
 def with_init(cells: Sequence[DeliveryCell], rows: Sequence[Disposition]) -> tuple[DeliveryCell, ...]:
     """One cell per target, sender and signal: the kernel's cell for the disposition init's table gives."""
+    from analyzer.delivery.machine import SIGNALS, cells_exist
+
     by_key = {(c.target, c.sender, c.disposition, c.signal): c for c in cells}
     table = {_row_name(r.signal): r for r in rows}
     out = []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer import __version__, live
+from analyzer import __version__
 from analyzer.model import DeliveryCell, Reason, Report, SourceInfo
 from analyzer.vocab import Delivered, Outcome, Sender, Target
 from analyzer.words import describe_source
@@ -77,6 +77,8 @@ class Verification:
 
 def verify(report: Report, jobs: int = 0) -> Verification:
     """Run every container-init cell this machine can set up and compare it with the prediction."""
+    from analyzer import live
+
     cells = [c for c in report.of("delivery") if c.target is Target.CONTAINER_INIT and c.sender in LIVE_SENDERS]
     runnable: list[tuple[DeliveryCell, live.Case]] = []
     skipped: list[tuple[str, str]] = []

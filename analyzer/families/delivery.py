@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from analyzer.delivery.atoms import path_names
-from analyzer.delivery.machine import Inputs, table_of
-from analyzer.extract.routines import routines
 from analyzer.families.base import Change, Family, Level, Line
 from analyzer.families.context import FileFacts, Release
 from analyzer.model import DeliveryCell, Routine
@@ -15,6 +12,8 @@ from analyzer.vocab import Delivered, Outcome, Project, Sender, Target
 
 
 def _wanted() -> frozenset[str]:
+    from analyzer.delivery.atoms import path_names
+
     names = path_names()
     return frozenset(n for key in ("ignore", "fatal", "dequeue", "forced") for n in names.get(key, ()))
 
@@ -22,6 +21,8 @@ def _wanted() -> frozenset[str]:
 def _routines(facts: FileFacts) -> list[Routine]:
     if facts.tree is None or not facts.path.endswith((".c", ".h")):
         return []
+    from analyzer.extract.routines import routines
+
     return routines(facts.tree, facts.locate, _wanted())
 
 
@@ -37,6 +38,9 @@ ROUTINES = Family(
 
 
 def _release_cells(release: Release) -> list[DeliveryCell]:
+    # The evaluator is imported only when a table is computed: a warm run reads it from the cache.
+    from analyzer.delivery.machine import Inputs, table_of
+
     if release.project is not Project.KERNEL:
         return []
     inputs = Inputs(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ class Machine:
 
     def __init__(self, inputs: Inputs) -> None:
         self.names = path_names()
-        self.routines = _by_name(inputs.routines, self.names.get("ignore", ()))
+        self.routines = Consulted(chosen_routines(inputs))
         members = {
             m.name: frozenset(signals.NUMBERS[s] for s in m.signals if s in signals.NUMBERS)
             for m in inputs.masks
@@ -80,6 +80,10 @@ class Machine:
         self.force = sorted(inputs.force, key=lambda f: f.location)
         self.sets = [s for s in inputs.sites if s.ident == FLAG and s.kind is SiteKind.SET]
         self._marks: dict[Target, tuple[Value, list[Reason]]] = {}
+
+    def cells(self) -> list[DeliveryCell]:
+        """Every cell of the release's delivery table, in reading order."""
+        return _all_cells(self)
 
     # --- one cell ----------------------------------------------------------------------------
 
@@ -397,9 +401,36 @@ def _by_name(routines: Iterable[Routine], ignore: Sequence[str]) -> dict[str, Ro
     return chosen
 
 
+class Consulted(dict[str, Routine]):
+    """The routines by name, remembering every name looked up (found or not)."""
+
+    def __init__(self, routines: Mapping[str, Routine]) -> None:
+        super().__init__(routines)
+        self.names: set[str] = set()
+
+    def get(self, name: str, default: Routine | None = None) -> Routine | None:  # type: ignore[override]
+        self.names.add(name)
+        return super().get(name, default)
+
+
+def chosen_routines(inputs: Inputs) -> dict[str, Routine]:
+    """The one routine the evaluator takes for each name."""
+    return _by_name(inputs.routines, path_names().get("ignore", ()))
+
+
+def table_with_names(inputs: Inputs) -> tuple[list[DeliveryCell], frozenset[str]]:
+    """The table, and every routine name its evaluation looked up: nothing else of the routines can change it."""
+    machine = Machine(inputs)
+    cells = machine.cells()
+    return cells, frozenset(machine.routines.names)
+
+
 def table_of(inputs: Inputs) -> list[DeliveryCell]:
     """Every cell of the release's delivery table, in reading order."""
-    machine = Machine(inputs)
+    return Machine(inputs).cells()
+
+
+def _all_cells(machine: Machine) -> list[DeliveryCell]:
     cells = []
     for target in Target:
         for sender in Sender:

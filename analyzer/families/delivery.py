@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analyzer.families.base import Change, Family, Level, Line
 from analyzer.families.context import FileFacts, Release
@@ -39,19 +39,46 @@ ROUTINES = Family(
 
 def _release_cells(release: Release) -> list[DeliveryCell]:
     # The evaluator is imported only when a table is computed: a warm run reads it from the cache.
-    from analyzer.delivery.machine import Inputs, table_of
+    from analyzer.delivery.atoms import path_names
+    from analyzer.delivery.machine import Inputs, chosen_routines, table_with_names
+    from analyzer.vocab import FLAG, SiteKind
 
     if release.project is not Project.KERNEL:
         return []
+    routines = [r for result in release.files.values() for r in result.of("routine")]
+    # The code the stages run: the files defining a stage's function, and headers. Another .c
+    # file's static functions are not visible there, and leaving them out keeps the table's key
+    # stable across commits that touch only other files.
+    stages = {n for key in ("ignore", "fatal", "dequeue", "forced") for n in path_names().get(key, ())}
+    homes = {r.location.path for r in routines if r.name in stages and r.kind == "function"}
     inputs = Inputs(
-        routines=[r for result in release.files.values() for r in result.of("routine")],
+        routines=[r for r in routines if r.location.path in homes or r.location.path.endswith(".h")],
         force=release.of("force"),
         masks=release.of("mask"),
-        sites=release.of("site"),
+        sites=[s for s in release.of("site") if s.ident == FLAG and s.kind is SiteKind.SET],
     )
     if not inputs.routines:
         return []
-    return table_of(inputs)
+    rest = repr((inputs.force, inputs.masks, inputs.sites))
+    chosen = chosen_routines(inputs)
+    for names, key, cells in _TABLES:
+        if key == _key(names, chosen, rest):
+            return list(cells)
+    cells, names = table_with_names(inputs)
+    _TABLES.insert(0, (names, _key(names, chosen, rest), cells))
+    del _TABLES[_TABLES_KEPT:]
+    return list(cells)
+
+
+def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str:
+    """What a table depends on: the routines its evaluation looked up (or found missing), the rest of its inputs."""
+    return repr((tuple((name, chosen.get(name)) for name in sorted(names)), rest))
+
+
+# Tables of this process with the routine names they looked up: neighbouring commits of a `log`
+# range, or releases of a history, that leave those routines alone share one computation.
+_TABLES: list[tuple[frozenset[str], str, list[DeliveryCell]]] = []
+_TABLES_KEPT = 8
 
 
 def describe_cell(cell: DeliveryCell) -> list[str]:

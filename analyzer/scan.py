@@ -7,11 +7,8 @@ whole reports cached by tree id, and the files left to parse spread over the cor
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from analyzer import __version__, cache_codec, families
@@ -28,6 +25,7 @@ from analyzer.sources import Source
 from analyzer.sources.git import GitSource
 from analyzer.sources.tarball import TarballSource
 from analyzer.vocab import FLAG
+from analyzer.workers import worker_pool
 
 PREDICATES = ("is_global_init", "is_child_reaper", "is_container_init")
 SIGNAL_CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
@@ -180,41 +178,16 @@ def _run_jobs(
     if len(jobs) < _PARALLEL_FROM or workers < 2:
         results = (_analyze_job(job) for job in jobs)
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
-    # Ctrl-C only while waiting for results: raised inside the pool's own bookkeeping
-    # (submitting, forking workers, shutting down) it can deadlock it. Its threads and workers
-    # start with the signals blocked, so the main thread alone takes them.
-    stop = {signal.SIGINT, signal.SIGTERM}
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    try:
-        # Forked workers inherit the family registry, families registered at run time included.
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals, mp_context=context) as pool:
-            done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
-            try:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                return [_tick(progress, i, len(jobs), result) for i, result in enumerate(done, start=1)]
-            except BaseException:
-                pool.shutdown(cancel_futures=True)  # the files not started yet are dropped
-                raise
-            finally:
-                signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal that came meanwhile is raised here
+    # Forked workers inherit the family registry, families registered at run time included;
+    # Ctrl-C reaches only the parent while it waits (analyzer/workers.py).
+    with worker_pool(workers) as pool:
+        done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
+        return [_tick(progress, i, len(jobs), result) for i, result in enumerate(done, start=1)]
 
 
 def _tick(progress: Callable[[str], None], done: int, total: int, result: FileResult) -> FileResult:
     progress(f"parsing files {done}/{total}")
     return result
-
-
-def _worker_signals() -> None:
-    """Ctrl-C reaches the workers too: they ignore it and their parent stops the run.
-
-    A worker that died of it would break the pool, and Python 3.11 can hang at exit when a
-    pool breaks while the parent cancels the files not yet started.
-    """
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
 
 
 def _analyze_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:

@@ -80,6 +80,17 @@ class LogEntry:
         """True when the commit changed the analysed logic."""
         return self.reason in LISTED
 
+    def about(self) -> dict[str, object]:
+        """The commit in JSON words: id, parents, date, author, subject, reason."""
+        return {
+            "commit": self.commit,
+            "parents": list(self.parents),
+            "date": self.date,
+            "author": self.author,
+            "subject": self.subject,
+            "reason": self.reason,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class CommitLog:

@@ -57,16 +57,7 @@ def log_to_json(log: CommitLog) -> dict[str, Any]:
         "touched": len(log.entries),
         "counts": log.counts(),
         "commits": [
-            {
-                "commit": entry.commit,
-                "parents": list(entry.parents),
-                "date": entry.date,
-                "author": entry.author,
-                "subject": entry.subject,
-                "reason": entry.reason,
-                "listed": entry.listed,
-                "diff": json_report.to_json(entry.diff),
-            }
+            {**entry.about(), "listed": entry.listed, "diff": json_report.to_json(entry.diff)}
             for entry in log.shown
         ],
     }

@@ -25,14 +25,7 @@ def render_log_sarif(log: CommitLog) -> str:
     runs = []
     for entry in log.shown:
         run = _run(entry.diff)
-        run["properties"] = {
-            "commit": entry.commit,
-            "parents": list(entry.parents),
-            "date": entry.date,
-            "author": entry.author,
-            "subject": entry.subject,
-            "reason": entry.reason,
-        }
+        run["properties"] = entry.about()
         runs.append(run)
     return _dumps(runs)
 

@@ -455,15 +455,15 @@ def test_a_mask_with_unresolved_terms_is_not_used() -> None:
 
 
 def test_the_dequeue_outcome_of_each_exit() -> None:
-    assert _dequeue_outcome(Exit("decided", 3, value="stopped")) == (Outcome.STOPPED, None)
-    assert _dequeue_outcome(Exit("continue", 3)) == (Outcome.DISCARDED, None)
-    assert _dequeue_outcome(Exit("break", 3)) == (Outcome.HANDLED, None)
-    assert _dequeue_outcome(Exit("goto", 3, label="relock")) == (Outcome.DISCARDED, None)
+    assert _dequeue_outcome(Exit("decided", 3, value="stopped"), "k.c") == (Outcome.STOPPED, None)
+    assert _dequeue_outcome(Exit("continue", 3), "k.c") == (Outcome.DISCARDED, None)
+    assert _dequeue_outcome(Exit("break", 3), "k.c") == (Outcome.HANDLED, None)
+    assert _dequeue_outcome(Exit("goto", 3, label="relock"), "k.c") == (Outcome.DISCARDED, None)
     why = Unknown("x", "a.c", 2)
-    assert _dequeue_outcome(Exit("unknown", 3, unknown=why)) == (Outcome.UNKNOWN, why)
-    assert _dequeue_outcome(Exit("return", 7)) == (
+    assert _dequeue_outcome(Exit("unknown", 3, unknown=why), "k.c") == (Outcome.UNKNOWN, why)
+    assert _dequeue_outcome(Exit("return", 7), "k.c") == (
         Outcome.UNKNOWN,
-        Unknown("the dequeue loop ends with return at line 7", "", 7),
+        Unknown("the dequeue loop ends with return", "k.c", 7),
     )
 
 

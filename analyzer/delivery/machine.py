@@ -304,7 +304,7 @@ class Machine:
         frame = self._frame(routine, number, world, current=TARGET)
         frame.names[variable] = Sig(number)
         exit_ = self.evaluator.run(rest, frame, world)
-        return _dequeue_outcome(exit_)
+        return _dequeue_outcome(exit_, routine.location.path)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -330,7 +330,7 @@ class Machine:
         return Frame(routine.location.path, routine.location.line, names)
 
 
-def _dequeue_outcome(exit_: Exit) -> tuple[Outcome, Unknown | None]:
+def _dequeue_outcome(exit_: Exit, path: str) -> tuple[Outcome, Unknown | None]:
     """What leaving the dequeue loop's body means for the dequeued signal."""
     if exit_.kind == "decided":
         return Outcome(str(exit_.value)), None
@@ -342,7 +342,7 @@ def _dequeue_outcome(exit_: Exit) -> tuple[Outcome, Unknown | None]:
         return Outcome.DISCARDED, None  # back to the top (relock) without acting on it
     if exit_.kind == "unknown":
         return Outcome.UNKNOWN, exit_.unknown
-    return Outcome.UNKNOWN, Unknown(f"the dequeue loop ends with {exit_.kind} at line {exit_.line}", "", exit_.line)
+    return Outcome.UNKNOWN, Unknown(f"the dequeue loop ends with {exit_.kind}", path, exit_.line)
 
 
 def _find_if(statements: list[Any], wanted: Any) -> list[Any] | None:

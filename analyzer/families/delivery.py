@@ -40,7 +40,8 @@ ROUTINES = Family(
 def _release_cells(release: Release) -> list[DeliveryCell]:
     # The evaluator is imported only when a table is computed: a warm run reads it from the cache.
     from analyzer.delivery.atoms import path_names
-    from analyzer.delivery.machine import Inputs, chosen_routines, table_with_names
+    from analyzer.delivery.machine import Inputs, chosen_routines, table_of, table_with_names
+    from analyzer.delivery.positions import banded, unbanded
     from analyzer.vocab import FLAG, SiteKind
 
     if release.project is not Project.KERNEL:
@@ -59,15 +60,20 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
     )
     if not inputs.routines:
         return []
-    rest = repr((inputs.force, inputs.masks, inputs.sites))
     chosen = chosen_routines(inputs)
+    placed = banded(chosen, inputs.force, inputs.sites)
+    if placed is None:  # two routine names share a band: compute on real lines, keep nothing
+        return table_of(inputs)
+    # The machine reads of a class only its name and members, never where it is defined.
+    rest = repr((placed.force, placed.sets, [(m.name, m.signals, m.unresolved) for m in inputs.masks]))
     for names, key, cells in _TABLES:
-        if key == _key(names, chosen, rest):
-            return list(cells)
-    cells, names = table_with_names(inputs)
-    _TABLES.insert(0, (names, _key(names, chosen, rest), cells))
+        if key == _key(names, placed.routines, rest):
+            return unbanded(cells, placed.starts)
+    on_bands = Inputs(list(placed.routines.values()), placed.force, inputs.masks, placed.sets)
+    cells, names = table_with_names(on_bands)
+    _TABLES.insert(0, (names, _key(names, placed.routines, rest), cells))
     del _TABLES[_TABLES_KEPT:]
-    return list(cells)
+    return unbanded(cells, placed.starts)
 
 
 def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str:
@@ -75,8 +81,9 @@ def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str
     return repr((tuple((name, chosen.get(name)) for name in sorted(names)), rest))
 
 
-# Tables of this process with the routine names they looked up: neighbouring commits of a `log`
-# range, or releases of a history, that leave those routines alone share one computation.
+# Tables of this process on banded lines (analyzer/delivery/positions.py), with the routine
+# names they looked up: neighbouring commits of a `log` range, or releases of a history, that
+# leave those routines alone, or only move them, share one computation.
 _TABLES: list[tuple[frozenset[str], str, list[DeliveryCell]]] = []
 _TABLES_KEPT = 8
 

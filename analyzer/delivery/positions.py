@@ -1,0 +1,104 @@
+"""Tables that survive line shifts: the evaluator runs on positions relative to its inputs.
+
+Every routine, force assignment and flag set gets a band of lines of its own (its slot), the
+table is computed on those bands, and then moved onto the release's real lines. A commit that
+only moves the code the table reads (a line added above a routine) gives the same banded
+inputs, so the same key and one computation, with the reasons still naming the real lines.
+The evaluator only ever adds a row offset to a frame's line, so the move back is exact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from analyzer.model import DeliveryCell, ForceAssignment, Location, Routine, Site
+
+BAND = 1 << 20  # more lines than any source file has
+_FORCE_SLOTS = 1  # slots 1 …: force assignments in reading order
+_SET_SLOTS = 1 << 12  # then the flag's set sites
+_ROUTINE_SLOTS = 1 << 13  # then routines, by a hash of their name (a slot not shared with others)
+_PLACE = re.compile(r"\(([^()\s]*):(\d+)\)$")  # the place an unknown cell's expression ends with
+
+
+@dataclass(frozen=True, slots=True)
+class Banded:
+    """Inputs on banded lines, and the real first line of each slot."""
+
+    routines: dict[str, Routine]  # the chosen routine of each name
+    force: tuple[ForceAssignment, ...]
+    sets: tuple[Site, ...]
+    starts: dict[int, int]  # slot -> its real first line
+
+
+def banded(routines: Mapping[str, Routine], force: Sequence[ForceAssignment], sets: Sequence[Site]) -> Banded | None:
+    """The inputs moved to their bands; None when two routine names hash to one slot (use real lines)."""
+    starts: dict[int, int] = {}
+    ordered = sorted(force, key=lambda f: f.location)
+    if len(ordered) >= _SET_SLOTS - _FORCE_SLOTS or len(sets) >= _ROUTINE_SLOTS - _SET_SLOTS:
+        return None
+    moved_force = tuple(_move_record(f, _FORCE_SLOTS + i, starts) for i, f in enumerate(ordered))
+    moved_sets = tuple(_move_record(s, _SET_SLOTS + i, starts) for i, s in enumerate(sets))
+    moved: dict[str, Routine] = {}
+    for name, routine in routines.items():
+        slot = _ROUTINE_SLOTS + zlib.crc32(name.encode())
+        if slot in starts:
+            return None
+        moved[name] = _move_routine(routine, slot, starts)
+    return Banded(moved, moved_force, moved_sets, starts)
+
+
+def unbanded(cells: Sequence[DeliveryCell], starts: Mapping[int, int]) -> list[DeliveryCell]:
+    """Cells computed on banded lines, moved onto the real lines of `starts`."""
+    return [
+        replace(
+            cell,
+            because=tuple(replace(r, line=real_line(r.line, starts)) for r in cell.because),
+            unknown=_real_place(cell.unknown, starts),
+        )
+        for cell in cells
+    ]
+
+
+def real_line(line: int, starts: Mapping[int, int]) -> int:
+    """A banded line on its real line (a line outside every band, such as 0, stays)."""
+    slot, offset = divmod(line, BAND)
+    return starts[slot] + offset if slot else line
+
+
+def _real_place(unknown: str | None, starts: Mapping[int, int]) -> str | None:
+    if unknown is None:
+        return None
+    return _PLACE.sub(lambda m: f"({m[1]}:{real_line(int(m[2]), starts)})", unknown)
+
+
+def _move_record(record: Any, slot: int, starts: dict[int, int]) -> Any:
+    starts[slot] = record.location.line
+    return replace(record, location=_banded_location(record.location, slot))
+
+
+def _move_routine(routine: Routine, slot: int, starts: dict[int, int]) -> Routine:
+    starts[slot] = routine.location.line
+    shift = slot * BAND - routine.location.line
+    body = routine.body
+    if routine.kind == "function":
+        body = json.dumps(_shift_statements(json.loads(body), shift), separators=(",", ":"))
+    return replace(routine, location=_banded_location(routine.location, slot), body=body)
+
+
+def _banded_location(location: Location, slot: int) -> Location:
+    return replace(location, line=slot * BAND)
+
+
+def _shift_statements(statements: list[Any], shift: int) -> list[Any]:
+    """Statements (analyzer/extract/routines.py) with every line moved by `shift`."""
+    out = []
+    for statement in statements:
+        moved = [statement[0], statement[1] + shift]
+        moved += [_shift_statements(part, shift) if isinstance(part, list) else part for part in statement[2:]]
+        out.append(moved)
+    return out

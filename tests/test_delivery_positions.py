@@ -1,0 +1,136 @@
+"""A delivery table computed once serves a release whose code only moved (analyzer/delivery/positions.py).
+
+The expectations come from the edits, not from the code: lines inserted above the code the
+table reads move every reason in that file by the number of lines inserted, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analyzer.delivery import machine
+from analyzer.delivery.positions import BAND, _shift_statements, banded, real_line, unbanded
+from analyzer.families import delivery as delivery_family
+from analyzer.model import DeliveryCell, ForceAssignment, Location, Reason, Routine
+from analyzer.scan import scan
+from analyzer.sources.directory import DirectorySource
+from analyzer.vocab import Delivered, Outcome, Sender, Target
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "delivery" / "ancestor-ns"
+
+
+def _cells(root: Path) -> list[DeliveryCell]:
+    return list(scan(DirectorySource(root)).facts["delivery"])
+
+
+@pytest.fixture()
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many tables the machine computed (the memo starts empty)."""
+    monkeypatch.setattr(delivery_family, "_TABLES", [])
+    calls: list[int] = []
+    real = machine.table_with_names
+
+    def counting(inputs: machine.Inputs) -> tuple[list[DeliveryCell], frozenset[str]]:
+        calls.append(1)
+        return real(inputs)
+
+    monkeypatch.setattr(machine, "table_with_names", counting)
+    return calls
+
+
+def _prepend(path: Path, lines: int) -> None:
+    path.write_text("/* moved */\n" * lines + path.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def test_code_moved_down_reuses_the_table_with_its_reasons_on_the_new_lines(tmp_path: Path, counted: list[int]) -> None:
+    before = _cells(FIXTURE)
+    assert len(counted) == 1
+    moved = tmp_path / "tree"
+    shutil.copytree(FIXTURE, moved)
+    _prepend(moved / "kernel" / "signal.c", 5)
+    _prepend(moved / "kernel" / "fork.c", 2)
+    after = _cells(moved)
+    assert len(counted) == 1, "only lines moved: the table is not computed again"
+    shift = {"kernel/signal.c": 5, "kernel/fork.c": 2}
+    assert any(r.path == "kernel/signal.c" for c in before for r in c.because)
+    assert any(r.path == "kernel/fork.c" for c in before for r in c.because)
+    expected = [
+        DeliveryCell(
+            c.target,
+            c.sender,
+            c.disposition,
+            c.signal,
+            c.outcome,
+            tuple(Reason(r.path, r.line + shift.get(r.path, 0), r.text, r.value) for r in c.because),
+            c.unknown,
+        )
+        for c in before
+    ]
+    assert after == expected
+    delivery_family._TABLES.clear()
+    assert _cells(moved) == after, "the reused table is the one computed afresh"
+    assert len(counted) == 2
+
+
+def test_a_line_added_inside_a_routine_the_table_reads_computes_it_again(tmp_path: Path, counted: list[int]) -> None:
+    _cells(FIXTURE)
+    moved = tmp_path / "tree"
+    shutil.copytree(FIXTURE, moved)
+    signal_c = moved / "kernel" / "signal.c"
+    text = signal_c.read_text(encoding="utf-8")
+    head = "static int sig_ignored(struct task_struct *t, int sig, int from_ancestor_ns)\n{\n"
+    assert head in text
+    signal_c.write_text(text.replace(head, head + "\n"), encoding="utf-8")
+    after = _cells(moved)
+    assert len(counted) == 2
+    delivery_family._TABLES.clear()
+    assert _cells(moved) == after
+
+
+def test_statements_move_by_the_shift_at_every_depth() -> None:
+    body = [["if", 10, "a", [["return", 11, "1"]], [["loop", 12, "for (;;)", [["break", 13]]]]], ["expr", 14, "b()"]]
+    assert _shift_statements(body, 100) == [
+        ["if", 110, "a", [["return", 111, "1"]], [["loop", 112, "for (;;)", [["break", 113]]]]],
+        ["expr", 114, "b()"],
+    ]
+    assert _shift_statements([["if", 3, "x", [], None]], -1) == [["if", 2, "x", [], None]]
+
+
+def test_bands_and_the_way_back() -> None:
+    routine = Routine("f", "function", ("t",), Location("k.c", 40, 1), json.dumps([["return", 42, "0"]]))
+    force = ForceAssignment("force", "true", "g", Location("k.c", 90, 3), "force = true;")
+    placed = banded({"f": routine}, [force], [])
+    assert placed is not None
+    (moved_force,) = placed.force
+    assert moved_force.location == Location("k.c", BAND, 3)  # the first force slot
+    moved = placed.routines["f"]
+    (statement,) = json.loads(moved.body)
+    assert statement[1] - moved.location.line == 2  # two lines into its routine, as before
+    assert real_line(statement[1], placed.starts) == 42
+    assert real_line(BAND + 1, placed.starts) == 91
+    assert real_line(0, placed.starts) == 0  # outside every band
+    cell = DeliveryCell(
+        Target.GLOBAL_INIT,
+        Sender.SAME_NS,
+        Delivered.DEFAULT,
+        "SIGTERM",
+        Outcome.UNKNOWN,
+        (Reason("k.c", BAND, "force = true;", "true"),),
+        f"x(y) (k.c:{statement[1]})",
+    )
+    (back,) = unbanded([cell], placed.starts)
+    assert back.because == (Reason("k.c", 90, "force = true;", "true"),)
+    assert back.unknown == "x(y) (k.c:42)"
+
+
+def test_two_names_in_one_band_fall_back_to_real_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.delivery import positions
+
+    monkeypatch.setattr(positions.zlib, "crc32", lambda data: 7)
+    one = Routine("f", "macro", ("x",), Location("k.h", 1, 1), "x")
+    two = Routine("g", "macro", ("x",), Location("k.h", 2, 1), "x")
+    assert banded({"f": one, "g": two}, [], []) is None

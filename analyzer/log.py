@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
@@ -31,6 +30,7 @@ import git
 from analyzer import cache_codec, families
 from analyzer.cache import ResultCache, default_path
 from analyzer.candidates import pieces
+from analyzer.comments import code_lines, comments_only
 from analyzer.commits import range_commits
 from analyzer.diff import ReportDiff, diff_reports
 from analyzer.errors import SourceError
@@ -284,7 +284,7 @@ def _compare_run(start: int, end: int) -> list[LogEntry]:
     entries = [_classify(commit, reports, candidates) for commit in commits]
     # what a commit that changed no site or fact did: comments only, or code the analysis ignores
     unsure = [c for c, entry in zip(commits, entries, strict=True) if entry.reason in (LINES, OTHER_CODE)]
-    comments = _comments_only(git_dir, unsure, candidates)
+    comments = comments_only(git_dir, unsure, candidates)
     return [replace(entry, reason=COMMENTS) if entry.commit in comments else entry for entry in entries]
 
 
@@ -313,14 +313,16 @@ def _info(git_dir: str, sha: str) -> SourceInfo:
 
 
 def _classify(commit: Commit, reports: dict[str, Report], candidates: dict[str, dict[str, str]]) -> LogEntry:
-    """Why a touched commit is listed or only counted (until its comments are looked at: see _comments_only)."""
+    """Why a touched commit is listed or only counted (until its comments are looked at: see comments_only)."""
     first = reports[commit.parents[0]] if commit.parents else _empty(reports[commit.sha])
     diff = diff_reports(first, reports[commit.sha])
     entry = LogEntry(commit.sha, commit.parents, commit.date, commit.author, commit.subject, OTHER_CODE, diff)
     if len(commit.parents) > 1:
         if not diff.logic_changed or any(candidates[p] == candidates[commit.sha] for p in commit.parents[1:]):
             return replace(entry, reason=MERGED)  # the same files as another parent: nothing of its own
-        own = _own_changes(diff, [diff_reports(reports[p], reports[commit.sha]) for p in commit.parents[1:]])
+        # every row: a family that lists only changes would otherwise hide what a parent had unchanged
+        others = [diff_reports(reports[p], reports[commit.sha], every_row=True) for p in commit.parents[1:]]
+        own = _own_changes(diff, others)
         if not own:
             return replace(entry, reason=MERGED)
         return replace(entry, reason=MERGE_OWN, diff=replace(diff, changes=own))
@@ -364,38 +366,6 @@ def _own_changes(first: ReportDiff, others: list[ReportDiff]) -> tuple[Change, .
         if not explained:
             kept.append(change)
     return tuple(kept)
-
-
-_COMMENT_OR_LITERAL = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
-
-
-def code_lines(data: bytes) -> list[bytes]:
-    """A C file's lines without comments and blank space: equal for edits of comments only."""
-
-    def keep(match: re.Match[bytes]) -> bytes:
-        text = match.group(0)
-        return b" " if text.startswith(b"/") else text
-
-    stripped = _COMMENT_OR_LITERAL.sub(keep, data)
-    return [b" ".join(line.split()) for line in stripped.splitlines() if line.strip()]
-
-
-def _comments_only(git_dir: str, commits: Sequence[Commit], candidates: dict[str, dict[str, str]]) -> set[str]:
-    """The commits whose every changed candidate file differs from its old version in comments or blank space only.
-
-    The versions to compare are read together, in one `git cat-file`.
-    """
-    pairs: dict[str, list[tuple[str, str]]] = {}
-    for commit in commits:
-        if len(commit.parents) != 1:
-            continue
-        before, after = candidates[commit.parents[0]], candidates[commit.sha]
-        changed = [(old, new) for path, old, new in commit.changes if path in before or path in after]
-        if changed and all(old is not None and new is not None for old, new in changed):
-            pairs[commit.sha] = [(str(old), str(new)) for old, new in changed]
-    blobs = list(dict.fromkeys(blob for each in pairs.values() for pair in each for blob in pair))
-    code = {blob: code_lines(data) for blob, data in zip(blobs, read_blobs(git_dir, blobs), strict=True)}
-    return {sha for sha, each in pairs.items() if all(code[old] == code[new] for old, new in each)}
 
 
 __all__ = ["LISTED", "REASONS", "WHY_NOT_LISTED", "CommitLog", "LogEntry", "build_log", "code_lines"]

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.cache_codec",
         "analyzer.candidates",
         "analyzer.commits",
+        "analyzer.comments",
         "analyzer.scan",
         "analyzer.diff",
         "analyzer.history",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -254,3 +256,58 @@ def test_a_file_that_mentions_the_flag_only_between_the_ends_is_seen(tmp_path: P
         (created, [("added", "set mark")]),
         (deleted, [("removed", "set mark")]),
     ]
+
+
+DELIVERY = Path(__file__).resolve().parent.parent / "fixtures" / "delivery"
+
+
+def _tree_files(root: Path) -> dict[str, str | bytes | None]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _changed_cells(name: str) -> set[tuple[str, str, str, str, str]]:
+    """The cells an edit changes, with their new outcome, as fixtures/delivery/edits lists them by hand."""
+    rows = (DELIVERY / "edits" / f"{name}.changed.tsv").read_text(encoding="utf-8").splitlines()
+    return {tuple(r.split("\t")) for r in rows if r and not r.startswith("#")}  # type: ignore[misc]
+
+
+def _delivery_changes(entry) -> set[tuple[str, str, str, str, str]]:  # type: ignore[no-untyped-def]
+    return {
+        (c.new.target.value, c.new.sender.value, c.new.disposition.value, c.new.signal, c.new.outcome.value)
+        for c in entry.diff.changes
+        if c.family == "delivery"
+    }
+
+
+def test_a_merge_bringing_in_a_sides_delivery_change_is_counted_not_listed(tmp_path: Path) -> None:
+    """The side commit changes two cells; merging it into a branch without them is no change of its own.
+
+    A merge that makes the same edit itself, none of its parents having it, is listed with exactly those cells.
+    """
+    edited = tmp_path / "edited"
+    shutil.copytree(DELIVERY / "force", edited)
+    patch = DELIVERY / "edits" / "force-no-global-init-test.patch"
+    subprocess.run(["git", "apply", "-p1", str(patch)], cwd=edited, check=True, capture_output=True)
+    signal_c = (edited / "kernel" / "signal.c").read_bytes()
+    fork_c = (DELIVERY / "force" / "kernel" / "fork.c").read_text(encoding="utf-8")
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("6.1's delivery code", _tree_files(DELIVERY / "force"))
+    repo.tag("v1")
+    repo.branch("side")
+    side = repo.commit("signal: drop the global init test", {"kernel/signal.c": signal_c})
+    repo.checkout("main")
+    repo.commit("fork: a counter", {"kernel/fork.c": fork_c + "\nint nr_forks(void)\n{\n\treturn 0;\n}\n"})
+    merge = repo.merge("side", "Merge branch 'side'")
+    repo.branch("side2", "v1")
+    repo.commit("fork: a comment", {"kernel/fork.c": "/* fork */\n" + fork_c})
+    repo.checkout("main")
+    repo.git("revert", "--no-edit", side)  # main without the edit again
+    evil = repo.merge("side2", "Merge branch 'side2'", {"kernel/signal.c": signal_c})
+    repo.tag("v2")
+    log = build_log(open_repo(str(repo.path)), "v1..v2", extra=())
+    by_id = {entry.commit: entry for entry in log.entries}
+    expected = _changed_cells("force-no-global-init-test")
+    assert len(expected) == 2
+    assert by_id[side].reason == "changed" and _delivery_changes(by_id[side]) == expected
+    assert by_id[merge].reason == "merged"
+    assert by_id[evil].reason == "merge" and _delivery_changes(by_id[evil]) == expected

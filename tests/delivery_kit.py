@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from analyzer import parse
-from analyzer.delivery import atoms, evaluate
+from analyzer.delivery import atoms, expr
 from analyzer.delivery.atoms import parse_table
-from analyzer.delivery.evaluate import TARGET, Evaluator, Frame, Sig, Value, World
+from analyzer.delivery.evaluate import Evaluator
+from analyzer.delivery.values import TARGET, Frame, Sig, Value, World
 from analyzer.extract.routines import routines
 from analyzer.extract.unit import parse_bounded
 from analyzer.model import Location, Routine
@@ -79,8 +80,8 @@ def frame(**names: Any) -> Frame:
 
 def clear_memos() -> None:
     """mutmut forks each mutant from a warmed process: memos filled there hide mutants."""
-    evaluate.expression.cache_clear()
-    evaluate._parsed.cache_clear()
-    evaluate.body_of.cache_clear()
+    expr.expression.cache_clear()
+    expr.parsed.cache_clear()
+    expr.body_of.cache_clear()
     atoms.table.cache_clear()
     atoms.path_names.cache_clear()

@@ -12,21 +12,9 @@ from typing import Any
 import pytest
 
 from analyzer.delivery.atoms import parse_table
-from analyzer.delivery.evaluate import (
-    SENDER_TASK,
-    TARGET,
-    Decided,
-    Evaluator,
-    Exit,
-    Frame,
-    Lazy,
-    Sig,
-    Unknown,
-    World,
-    body_of,
-    show,
-    truth,
-)
+from analyzer.delivery.evaluate import Evaluator
+from analyzer.delivery.expr import body_of
+from analyzer.delivery.values import SENDER_TASK, TARGET, Decided, Exit, Frame, Lazy, Sig, Unknown, World, show, truth
 from analyzer.model import Reason
 from analyzer.vocab import Outcome
 from tests.delivery_kit import clear_memos, evaluator, frame, world

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.delivery.evaluate import Exit, Unknown, World
+from analyzer.delivery.expr import find_if, find_loop
 from analyzer.delivery.machine import (
     Inputs,
     Machine,
     _by_name,
     _dequeue_outcome,
-    _find_if,
-    _find_loop,
     cells_exist,
     table_of,
 )
+from analyzer.delivery.values import Exit, Unknown, World
 from analyzer.model import ForceAssignment, Guard, Location, Reason, Routine, SignalMask, Site
 from analyzer.vocab import FLAG, Attribution, Branch, Construct, Delivered, Outcome, Sender, SiteKind, Target
 from tests.delivery_kit import c_routines, clear_memos
@@ -472,10 +471,10 @@ def test_finding_the_fatal_test_and_the_dequeue_loop() -> None:
         ["expr", 1, "a()"],
         ["loop", 2, "for (;;)", [["if", 3, "b(x)", [], [["if", 4, "sig_fatal(p, sig)", [], []]]]]],
     ]
-    assert _find_if(body, lambda t: "sig_fatal(" in t) == ["if", 4, "sig_fatal(p, sig)", [], []]
-    assert _find_if(body, lambda t: "b(" in t) == body[1][3][0]
-    assert _find_if([["if", 1, "a", [["if", 2, "c(1)", [], []]], []]], lambda t: "c(" in t) == ["if", 2, "c(1)", [], []]
-    assert _find_if(body, lambda t: "zzz(" in t) is None
+    assert find_if(body, lambda t: "sig_fatal(" in t) == ["if", 4, "sig_fatal(p, sig)", [], []]
+    assert find_if(body, lambda t: "b(" in t) == body[1][3][0]
+    assert find_if([["if", 1, "a", [["if", 2, "c(1)", [], []]], []]], lambda t: "c(" in t) == ["if", 2, "c(1)", [], []]
+    assert find_if(body, lambda t: "zzz(" in t) is None
     loop = [
         ["expr", 1, "signr = dequeue_signal(a)"],  # not in a loop
         [
@@ -497,14 +496,14 @@ def test_finding_the_fatal_test_and_the_dequeue_loop() -> None:
             ],
         ],
     ]
-    assert _find_loop(loop, "dequeue_signal") == ([["return", 7, "n"]], "n")
-    assert _find_loop(
+    assert find_loop(loop, "dequeue_signal") == ([["return", 7, "n"]], "n")
+    assert find_loop(
         [["if", 1, "x", [["loop", 2, "h", [["expr", 3, "s = dequeue_signal()"]]]], []]], "dequeue_signal"
     ) == ([], "s")
     nested = [["loop", 1, "h", [["loop", 2, "i", [["expr", 3, "q = dequeue_signal()"], ["break", 4]]]]]]
-    assert _find_loop(nested, "dequeue_signal") == ([["break", 4]], "q")
-    assert _find_loop([["loop", 1, "h", [["expr", 2, "dequeue_signal()"]]]], "dequeue_signal") is None
-    assert _find_loop([["loop", 1, "h", [["expr", 2, "x = my_dequeue_signal2()"]]]], "dequeue_signal") is None
+    assert find_loop(nested, "dequeue_signal") == ([["break", 4]], "q")
+    assert find_loop([["loop", 1, "h", [["expr", 2, "dequeue_signal()"]]]], "dequeue_signal") is None
+    assert find_loop([["loop", 1, "h", [["expr", 2, "x = my_dequeue_signal2()"]]]], "dequeue_signal") is None
 
 
 def test_one_routine_per_name() -> None:

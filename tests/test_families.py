@@ -162,6 +162,13 @@ def test_built_in_families_in_extraction_order() -> None:
     # the kill path needs the sites and calls before it, the delivery table the routines, sites,
     # classes and force decision; calls and routines are never shown
     assert names(families.families()) == [
-        "site", "mask", "force", "call", "kill_path", "disposition", "routine", "delivery"
+        "site",
+        "mask",
+        "force",
+        "call",
+        "kill_path",
+        "disposition",
+        "routine",
+        "delivery",
     ]
     assert names(families.shown()) == ["site", "mask", "force", "kill_path", "disposition", "delivery"]

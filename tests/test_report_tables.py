@@ -258,8 +258,11 @@ def test_diff_tables_name_old_and_new(kernel_reports: tuple[Path, Report, Report
     assert {row[0] for row in facts.rows} == {"mask", "force", "kill_path"}
     # the delivery table's changed cells have a table of their own, old and new outcome side by side
     assert cells.name == "delivery_changes"
-    kill = next(dict(zip(cells.columns, r, strict=True)) for r in cells.rows if r[1:5] == (
-        "container-init", "kernel", "default", "SIGKILL"))
+    kill = next(
+        dict(zip(cells.columns, r, strict=True))
+        for r in cells.rows
+        if r[1:5] == ("container-init", "kernel", "default", "SIGKILL")
+    )
     # v-r2 (2.6.34 shape) calls si_fromuser() but does not define it, and a kernel send's task
     # may or may not be visible: from_ancestor_ns is unknown; v-r3 (6.1 shape): force is true
     # for SEND_SIG_PRIV, SIGKILL goes through

@@ -8,170 +8,31 @@ stands only when both ways end alike.
 
 from __future__ import annotations
 
-import functools
-import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
-import tree_sitter
-from tree_sitter import Node
-
-from analyzer import parse
 from analyzer.delivery.atoms import Atom, squeeze
+from analyzer.delivery.expr import (
+    Expr,
+    arithmetic,
+    body_of,
+    expression,
+    first_child,
+    is_or_of_names,
+    leaves,
+    leaves_any,
+    number,
+    or_names,
+    substitute,
+    text_of,
+)
+from analyzer.delivery.values import TARGET, Decided, Exit, Frame, Lazy, Sig, Task, Unknown, Value, World, truth
 from analyzer.extract import signals
-from analyzer.model import Reason, Routine
+from analyzer.model import Routine
 from analyzer.vocab import Outcome
 
 _MAX_DEPTH = 12  # nested routine calls followed before giving up
-
-
-@dataclass(frozen=True, slots=True)
-class Unknown:
-    """A value the analysis cannot decide, and the expression that made it so."""
-
-    text: str
-    path: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.text} ({self.path}:{self.line})"
-
-
-class Sig(int):
-    """The signal being delivered (an int that remembers it holds the signal)."""
-
-
-class Task(str):
-    """A task: init (the target) or the sender."""
-
-
-TARGET = Task("init")
-SENDER_TASK = Task("sender")
-Value = int | str | Unknown
-
-
-class Decided(Exception):
-    """An expression or statement decided the cell (killed, stopped)."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.value)
-        self.outcome = outcome
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Lazy:
-    """A local's initializer, read when the local is first used, against init's state as it was
-    at the assignment (C reads it there); never read, it costs nothing (`ret = send_signal(...)`)."""
-
-    text: str
-    path: str
-    line: int
-    state: tuple[tuple[str, Value], ...]
-    names: dict[str, Value | Lazy]  # the locals as they were (a later `x = 5` must not reach `y = x`)
-
-
-@dataclass(slots=True)
-class Frame:
-    """Where the code being evaluated sits, and its local names."""
-
-    path: str
-    line: int  # line of the text being evaluated
-    names: dict[str, Value | Lazy]
-    depth: int = 0
-
-
-@dataclass(slots=True)
-class World:
-    """Init's state as the delivery goes on, and the reasons gathered."""
-
-    state: dict[str, Value]
-    meaning: Mapping[str, Value]  # the fixed names of the meaning vocabulary
-    trail: list[Reason] = field(default_factory=list)
-
-    def fork(self) -> World:
-        return World(dict(self.state), self.meaning, list(self.trail))
-
-    def note(self, path: str, line: int, text: str, value: Value, handler: bool = False) -> None:
-        shown = _HANDLERS.get(value, "a function") if handler and isinstance(value, int) else show(value)
-        reason = Reason(path, line, " ".join(text.split()), shown)
-        if any(r.path == path and r.line == line and r.text == reason.text for r in self.trail[-6:]):
-            return  # said already (a leaf and then its condition, or a condition seen again)
-        self.trail.append(reason)
-
-
-_HANDLERS = {0: "SIG_DFL", 1: "SIG_IGN"}
-
-
-def show(value: Value) -> str:
-    """A value as a reader sees it."""
-    if isinstance(value, Unknown):
-        return "unknown"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def truth(value: Value) -> bool | Unknown:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, str):
-        return True  # a task or a symbol: a non-null pointer
-    return value != 0
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> tuple[tree_sitter.Tree, Node]:
-    source = f"void __e(void){{{text};}}".encode()
-    tree = parse.parse(source)
-    function = tree.root_node.named_children[0]
-    body = function.child_by_field_name("body")
-    statement = body.named_children[0] if body is not None and body.named_children else None
-    expression = statement.named_children[0] if statement is not None and statement.named_children else None
-    if expression is None:
-        raise ValueError(text)
-    return tree, expression
-
-
-@functools.lru_cache(maxsize=1024)
-def body_of(routine: Routine) -> Any:
-    """A routine's statements (or a macro's text), decoded once."""
-    return json.loads(routine.body)
-
-
-class Expr:
-    """A syntax node copied out of tree-sitter once: its type, text, row and fields as plain Python.
-
-    Evaluating the same expression for hundreds of cells then costs no native calls.
-    """
-
-    __slots__ = ("fields", "named_children", "row", "text", "type")
-
-    def __init__(self, node: Node) -> None:
-        self.type = node.type
-        self.row = node.start_point.row
-        self.text = node.text.decode("utf-8", "replace") if node.text is not None else ""
-        self.fields: dict[str, Expr] = {}
-        self.named_children: list[Expr] = []
-        for i, child in enumerate(node.children):
-            if child.type == "comment":
-                continue
-            copy = Expr(child)
-            name = node.field_name_for_child(i)
-            if name is not None and name not in self.fields:
-                self.fields[name] = copy
-            if child.is_named:
-                self.named_children.append(copy)
-
-    def child_by_field_name(self, name: str) -> Expr | None:
-        return self.fields.get(name)
-
-
-@functools.lru_cache(maxsize=8192)
-def expression(text: str) -> Expr:
-    """The syntax tree of one C expression (cached by text)."""
-    return Expr(_parsed(text)[1])
 
 
 class Evaluator:
@@ -198,9 +59,9 @@ class Evaluator:
             return Unknown("(missing expression)", frame.path, frame.line)
         kind = node.type
         if kind in ("parenthesized_expression", "expression_statement") and node.named_children:
-            return self._eval(_first(node), frame, world)
+            return self._eval(first_child(node), frame, world)
         line = frame.line + node.row
-        text = _text(node)
+        text = text_of(node)
         if kind == "identifier" and text in frame.names:
             return self._local(text, frame, world)
         atom = self._atom(text, frame, world)
@@ -210,7 +71,7 @@ class Evaluator:
                 world.note(frame.path, line, text, value, handler=atom.meaning == "handler")
             return value
         if kind == "number_literal":
-            return _number(text)
+            return number(text)
         if kind in ("true", "false"):
             return int(kind == "true")
         if kind == "identifier" and text in signals.NUMBERS:
@@ -246,7 +107,7 @@ class Evaluator:
         return value
 
     def _unary(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
-        operator = _text(node.child_by_field_name("operator"))
+        operator = text_of(node.child_by_field_name("operator"))
         operand = self._eval(node.child_by_field_name("argument"), frame, world)
         if isinstance(operand, Unknown):
             return operand
@@ -258,7 +119,7 @@ class Evaluator:
         return Unknown(" ".join(text.split()), frame.path, line)
 
     def _binary(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
-        operator = _text(node.child_by_field_name("operator"))
+        operator = text_of(node.child_by_field_name("operator"))
         left_node, right_node = node.child_by_field_name("left"), node.child_by_field_name("right")
         if operator in ("&&", "||"):
             first = truth(self._eval(left_node, frame, world))
@@ -276,10 +137,10 @@ class Evaluator:
                 return 1
             second = truth(self._eval(right_node, frame, world))
             return second if isinstance(second, Unknown) else int(second)
-        if operator == "&" and right_node is not None and _is_or_of_names(right_node):
+        if operator == "&" and right_node is not None and is_or_of_names(right_node):
             # `flags & (A | B)`: true when any `flags & A` is; each a flag test of the table.
-            left_text = _text(left_node)
-            parts = [self.value(f"{left_text} & {name}", frame, world) for name in _or_names(right_node)]
+            left_text = text_of(left_node)
+            parts = [self.value(f"{left_text} & {name}", frame, world) for name in or_names(right_node)]
             if any(truth(p) is True for p in parts):
                 return 1
             unknown = next((p for p in parts if isinstance(p, Unknown)), None)
@@ -290,11 +151,11 @@ class Evaluator:
             return left
         if isinstance(right, Unknown):
             return right
-        result = _arithmetic(operator, left, right)
+        result = arithmetic(operator, left, right)
         return result if result is not None else Unknown(" ".join(text.split()), frame.path, line)
 
     def _call(self, node: Expr, frame: Frame, world: World, line: int, text: str) -> Value:
-        name = _text(node.child_by_field_name("function"))
+        name = text_of(node.child_by_field_name("function"))
         arguments = node.child_by_field_name("arguments")
         args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
         if name in ("likely", "unlikely") and len(args) == 1:
@@ -304,8 +165,8 @@ class Evaluator:
             return Unknown(" ".join(text.split()), frame.path, line)
         if routine.kind == "macro":
             body = str(body_of(routine))
-            arg_texts = [_text(a) for a in args]
-            expanded = _substitute(body, routine.params, arg_texts)
+            arg_texts = [text_of(a) for a in args]
+            expanded = substitute(body, routine.params, arg_texts)
             names = {k: v for k, v in frame.names.items()}
             inner = Frame(frame.path, line, names, frame.depth + 1)
             return self.value(expanded, inner, world)
@@ -378,19 +239,19 @@ class Evaluator:
             raise ValueError(f"atom meaning {whole!r}: incomplete")
         kind = node.type
         if kind == "parenthesized_expression":
-            return self._in_meaning(_first(node), world, whole)
+            return self._in_meaning(first_child(node), world, whole)
         if kind == "number_literal":
-            return _number(_text(node))
+            return number(text_of(node))
         if kind == "identifier":
-            name = _text(node)
+            name = text_of(node)
             if name in world.state:
                 return world.state[name]
             if name in world.meaning:
                 return world.meaning[name]
             raise ValueError(f"atom meaning {whole!r}: unknown name {name!r}")
-        if kind == "call_expression" and _text(node.child_by_field_name("function")) == "member":
+        if kind == "call_expression" and text_of(node.child_by_field_name("function")) == "member":
             arguments = node.child_by_field_name("arguments")
-            mask = _text(arguments.named_children[0]) if arguments is not None else ""
+            mask = text_of(arguments.named_children[0]) if arguments is not None else ""
             signal = world.meaning["signal"]
             if mask not in self.members:
                 return Unknown(f"{mask} (no definition in this release)", "", 0)
@@ -400,7 +261,7 @@ class Evaluator:
             t = truth(inner)
             return t if isinstance(t, Unknown) else int(not t)
         if kind == "binary_expression":
-            operator = _text(node.child_by_field_name("operator"))
+            operator = text_of(node.child_by_field_name("operator"))
             a = self._in_meaning(node.child_by_field_name("left"), world, whole)
             b = self._in_meaning(node.child_by_field_name("right"), world, whole)
             if isinstance(a, Unknown):
@@ -410,7 +271,7 @@ class Evaluator:
             if operator in ("&&", "||"):
                 both = (bool(truth(a)), bool(truth(b)))
                 return int(all(both) if operator == "&&" else any(both))
-            result = _arithmetic(operator, a, b)
+            result = arithmetic(operator, a, b)
             if result is not None:
                 return result
         if kind == "conditional_expression":
@@ -419,7 +280,7 @@ class Evaluator:
                 return test
             branch = "consequence" if test else "alternative"
             return self._in_meaning(node.child_by_field_name(branch), world, whole)
-        raise ValueError(f"atom meaning {whole!r}: cannot read {_text(node)!r}")
+        raise ValueError(f"atom meaning {whole!r}: cannot read {text_of(node)!r}")
 
     # --- statements ------------------------------------------------------------------------
 
@@ -471,9 +332,9 @@ class Evaluator:
             elif kind == "expr":
                 self._statement(statement[2], here, world)
             elif kind == "loop":
-                if _leaves(statement[3]):
+                if leaves(statement[3]):
                     return Exit("unknown", line, unknown=Unknown(statement[2], frame.path, line))
-            elif kind == "opaque" and _leaves_any(statement[2]):
+            elif kind == "opaque" and leaves_any(statement[2]):
                 return Exit("unknown", line, unknown=Unknown(statement[2].split("\n")[0], frame.path, line))
             i += 1
         return Exit("end", statements[-1][1] if statements else frame.line)
@@ -506,9 +367,9 @@ class Evaluator:
             return
         if node.type == "assignment_expression":
             left = node.child_by_field_name("left")
-            operator = _text(node.child_by_field_name("operator"))
-            right = _text(node.child_by_field_name("right"))
-            name = _text(left)
+            operator = text_of(node.child_by_field_name("operator"))
+            right = text_of(node.child_by_field_name("right"))
+            name = text_of(left)
             if left is not None and left.type == "identifier":
                 if operator == "=" and re.search(rf"\b{re.escape(name)}\b", right):
                     frame.names[name] = self.value(right, frame, world)  # `x = f(x)`: read x now
@@ -525,106 +386,6 @@ class Evaluator:
                 world.note(frame.path, frame.line, text, world.state[target.meaning])
         elif node.type == "call_expression":
             # A call kept for its effect only matters through the table (do_group_exit, ...).
-            callee = _text(node.child_by_field_name("function"))
+            callee = text_of(node.child_by_field_name("function"))
             if callee in ("likely", "unlikely"):
                 self.value(text, frame, world)
-
-
-@dataclass(frozen=True, slots=True)
-class Exit:
-    """How a statement list ended."""
-
-    kind: str  # return | continue | break | goto | end | unknown
-    line: int
-    value: Value | None = None
-    label: str | None = None
-    unknown: Unknown | None = None
-
-    def same(self, other: Exit) -> bool:
-        return (self.kind, self.value, self.label) == (other.kind, other.value, other.label)
-
-
-_INT_OPERATORS: dict[str, Callable[[int, int], int]] = {
-    "<": lambda a, b: int(a < b),
-    "<=": lambda a, b: int(a <= b),
-    ">": lambda a, b: int(a > b),
-    ">=": lambda a, b: int(a >= b),
-    "&": lambda a, b: a & b,
-    "|": lambda a, b: a | b,
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-}
-
-
-def _arithmetic(operator: str, left: int | str, right: int | str) -> int | None:
-    """C's comparison or integer arithmetic on two known values; None for an operator it is not."""
-    if operator == "==":
-        return int(left == right)
-    if operator == "!=":
-        return int(left != right)
-    if isinstance(left, int) and isinstance(right, int) and operator in _INT_OPERATORS:
-        return _INT_OPERATORS[operator](left, right)
-    return None
-
-
-def _first(node: Expr) -> Expr:
-    return next(c for c in node.named_children if c.type != "comment")
-
-
-def _text(node: Expr | None) -> str:
-    return node.text if node is not None else ""
-
-
-def _number(text: str) -> int:
-    digits = text.rstrip("uUlL")
-    try:
-        return int(digits, 0)
-    except ValueError:
-        return int(digits, 8) if digits.startswith("0") else 0
-
-
-def _is_or_of_names(node: Expr) -> bool:
-    while node.type == "parenthesized_expression":
-        node = _first(node)
-    if node.type == "identifier":
-        return False
-    return node.type == "binary_expression" and all(n.type == "identifier" for n in _or_nodes(node))
-
-
-def _or_nodes(node: Expr | None) -> list[Expr]:
-    if node is None:
-        return []
-    while node.type == "parenthesized_expression":
-        node = _first(node)
-    if node.type == "binary_expression" and _text(node.child_by_field_name("operator")) == "|":
-        return _or_nodes(node.child_by_field_name("left")) + _or_nodes(node.child_by_field_name("right"))
-    return [node]
-
-
-def _or_names(node: Expr) -> list[str]:
-    return [_text(n) for n in _or_nodes(node)]
-
-
-def _substitute(body: str, params: tuple[str, ...], args: list[str]) -> str:
-    """A macro body with each parameter replaced by its argument (whole words only)."""
-    mapping = dict(zip(params, args, strict=False))
-    if not mapping:
-        return body
-    pattern = re.compile(r"\b(" + "|".join(re.escape(p) for p in mapping) + r")\b")
-    return pattern.sub(lambda m: f"({mapping[m.group(1)]})", body)
-
-
-def _leaves(statements: list[Any]) -> bool:
-    """True when a loop body can leave its function (return or goto)."""
-    for s in statements:
-        if s[0] in ("return", "goto"):
-            return True
-        if s[0] == "if" and (_leaves(s[3]) or _leaves(s[4])):
-            return True
-        if s[0] == "loop" and _leaves(s[3]):
-            return True
-    return False
-
-
-def _leaves_any(text: str) -> bool:
-    return "return" in text or "goto" in text

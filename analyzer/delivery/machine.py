@@ -8,26 +8,14 @@ release's own, read from its routines and evaluated by analyzer.delivery.evaluat
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from analyzer.delivery.atoms import path_names, table
-from analyzer.delivery.evaluate import (
-    SENDER_TASK,
-    TARGET,
-    Evaluator,
-    Exit,
-    Frame,
-    Sig,
-    Unknown,
-    Value,
-    World,
-    body_of,
-    truth,
-)
+from analyzer.delivery.evaluate import Evaluator
+from analyzer.delivery.expr import body_of, find_if, find_loop
+from analyzer.delivery.values import SENDER_TASK, TARGET, Exit, Frame, Sig, Unknown, Value, World, truth
 from analyzer.extract import signals
 from analyzer.model import DeliveryCell, ForceAssignment, Guard, Reason, Routine, SignalMask, Site
 from analyzer.vocab import FLAG, Branch, Delivered, Outcome, Sender, SiteKind, Target
@@ -270,7 +258,7 @@ class Machine:
         if routine is None:
             return None
         calls = self.names.get("fatal-test", ("sig_fatal",))
-        test = _find_if(body_of(routine), lambda text: any(f"{c}(" in text for c in calls))
+        test = find_if(body_of(routine), lambda text: any(f"{c}(" in text for c in calls))
         if test is None:
             return None
         frame = self._frame(routine, number, world, current=SENDER_TASK)
@@ -295,7 +283,7 @@ class Machine:
         if routine is None:
             return Outcome.UNKNOWN, Unknown(f"no dequeue loop ({name})", "", 0)
         call = self.names.get("dequeue-call", ("dequeue_signal",))[0]
-        found = _find_loop(body_of(routine), call)
+        found = find_loop(body_of(routine), call)
         if found is None:
             return Outcome.UNKNOWN, Unknown(
                 f"no loop calling {call}() in {routine.name}", routine.location.path, routine.location.line
@@ -343,45 +331,6 @@ def _dequeue_outcome(exit_: Exit, path: str) -> tuple[Outcome, Unknown | None]:
     if exit_.kind == "unknown":
         return Outcome.UNKNOWN, exit_.unknown
     return Outcome.UNKNOWN, Unknown(f"the dequeue loop ends with {exit_.kind}", path, exit_.line)
-
-
-def _find_if(statements: list[Any], wanted: Any) -> list[Any] | None:
-    for statement in statements:
-        if statement[0] == "if":
-            if wanted(statement[2]):
-                return statement
-            found = _find_if(statement[3], wanted) or _find_if(statement[4], wanted)
-            if found is not None:
-                return found
-        elif statement[0] == "loop":
-            found = _find_if(statement[3], wanted)
-            if found is not None:
-                return found
-    return None
-
-
-def _mentions(statement: list[Any], call: str) -> bool:
-    return call + "(" in json.dumps(statement)
-
-
-def _find_loop(statements: list[Any], call: str) -> tuple[list[Any], str] | None:
-    """The statements after the dequeue call in the loop around it, and the variable it assigns."""
-    for statement in statements:
-        if statement[0] == "loop":
-            body = statement[3]
-            for i, inner in enumerate(body):
-                if inner[0] != "loop" and _mentions(inner, call):
-                    found = re.search(rf"(\w+)\s*=\s*{re.escape(call)}\s*\(", json.dumps(inner))
-                    if found is not None:
-                        return body[i + 1 :], found.group(1)
-            deeper = _find_loop(body, call)
-            if deeper is not None:
-                return deeper
-        elif statement[0] == "if":
-            deeper = _find_loop(statement[3], call) or _find_loop(statement[4], call)
-            if deeper is not None:
-                return deeper
-    return None
 
 
 def _by_name(routines: Iterable[Routine], ignore: Sequence[str]) -> dict[str, Routine]:

@@ -57,8 +57,7 @@ def log_to_json(log: CommitLog) -> dict[str, Any]:
         "touched": len(log.entries),
         "counts": log.counts(),
         "commits": [
-            {**entry.about(), "listed": entry.listed, "diff": json_report.to_json(entry.diff)}
-            for entry in log.shown
+            {**entry.about(), "listed": entry.listed, "diff": json_report.to_json(entry.diff)} for entry in log.shown
         ],
     }
 

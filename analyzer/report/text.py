@@ -72,9 +72,11 @@ def render_report(report: Report, color: bool = False) -> str:
         records = report.of(family.name)
         if family.subject is None and records:
             lines.append(style(family.title, "1"))
-            body = family.summarize(records) if family.summarize else [
-                line for record in records for line in family.describe(record)
-            ]
+            body = (
+                family.summarize(records)
+                if family.summarize
+                else [line for record in records for line in family.describe(record)]
+            )
             lines += [f"  {line}" for line in body]
             lines.append("")
     lines += _parse_lines(report)

@@ -39,6 +39,9 @@ FAMILIES=(
 # The delivery table's evaluator (README "What happens to a signal sent to PID 1"): whole modules.
 DELIVERY=(
     "analyzer.delivery.evaluate.*"
+    "analyzer.delivery.expr.*"
+    "analyzer.delivery.values.*"
+    "analyzer.delivery.positions.*"
     "analyzer.delivery.machine.*"
     "analyzer.delivery.atoms.*"
     "analyzer.extract.routines.*"
@@ -95,7 +98,7 @@ FOCUS=(
 
 # Tests run for DELIVERY: its unit tests only (tests/conftest.py deselects the rest of the
 # fast selection, whose whole-tree tests also reach the evaluator at ~60 s a survivor).
-DELIVERY_TESTS=${DELIVERY_TESTS:-"tests/test_delivery_evaluate.py::* tests/test_delivery_machine.py::* tests/test_delivery_atoms.py::*"}
+DELIVERY_TESTS=${DELIVERY_TESTS:-"tests/test_delivery_evaluate.py::* tests/test_delivery_machine.py::* tests/test_delivery_atoms.py::* tests/test_delivery_positions.py::*"}
 
 if [[ "${1:-}" == --delivery ]]; then
     shift

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from analyzer import parse
-from analyzer.delivery import atoms, expr
+from analyzer.delivery import atoms, expr, positions
 from analyzer.delivery.atoms import parse_table
 from analyzer.delivery.evaluate import Evaluator
 from analyzer.delivery.values import TARGET, Frame, Sig, Value, World
 from analyzer.extract.routines import routines
 from analyzer.extract.unit import parse_bounded
+from analyzer.families import delivery as delivery_family
 from analyzer.model import Location, Routine
 
 # A hand table for the evaluator tests (the shipped one is tested through the machine).
@@ -83,5 +84,7 @@ def clear_memos() -> None:
     expr.expression.cache_clear()
     expr.parsed.cache_clear()
     expr.body_of.cache_clear()
+    positions._routine_on_band.cache_clear()
+    delivery_family._TABLES.clear()
     atoms.table.cache_clear()
     atoms.path_names.cache_clear()

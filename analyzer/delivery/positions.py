@@ -9,6 +9,7 @@ The evaluator only ever adds a row offset to a frame's line, so the move back is
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zlib
@@ -16,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analyzer.model import DeliveryCell, ForceAssignment, Location, Routine, Site
+from analyzer.model import DeliveryCell, ForceAssignment, Location, Reason, Routine, Site
 
 BAND = 1 << 20  # more lines than any source file has
 _FORCE_SLOTS = 1  # slots 1 …: force assignments in reading order
@@ -54,14 +55,44 @@ def banded(routines: Mapping[str, Routine], force: Sequence[ForceAssignment], se
 
 def unbanded(cells: Sequence[DeliveryCell], starts: Mapping[int, int]) -> list[DeliveryCell]:
     """Cells computed on banded lines, moved onto the real lines of `starts`."""
-    return [
-        replace(
-            cell,
-            because=tuple(replace(r, line=real_line(r.line, starts)) for r in cell.because),
-            unknown=_real_place(cell.unknown, starts),
-        )
-        for cell in cells
-    ]
+    return BandedTable(list(cells)).on(starts)
+
+
+class BandedTable:
+    """A table on banded lines, ready to be moved onto any release's lines many times over.
+
+    Cells share most of their reasons (init's marking, the stages every signal goes through):
+    each distinct reason is moved once per release, and cells are rebuilt from indices.
+    """
+
+    def __init__(self, cells: list[DeliveryCell]) -> None:
+        self.cells = cells
+        index: dict[Reason, int] = {}
+        self.indices = [tuple(index.setdefault(r, len(index)) for r in cell.because) for cell in cells]
+        self.reasons = list(index)
+        self._last: tuple[Mapping[int, int], list[DeliveryCell]] | None = None
+
+    def on(self, starts: Mapping[int, int]) -> list[DeliveryCell]:
+        """The cells on the real lines of `starts` (most commits move nothing: the last answer is kept)."""
+        if self._last is not None and self._last[0] == starts:
+            return list(self._last[1])
+        moved = [Reason(r.path, real_line(r.line, starts), r.text, r.value) for r in self.reasons]
+        pick = moved.__getitem__
+        cells = [
+            DeliveryCell(
+                cell.target,
+                cell.sender,
+                cell.disposition,
+                cell.signal,
+                cell.outcome,
+                tuple(map(pick, indices)),
+                _real_place(cell.unknown, starts),
+                cell.init,
+            )
+            for cell, indices in zip(self.cells, self.indices, strict=True)
+        ]
+        self._last = (dict(starts), cells)
+        return list(cells)
 
 
 def real_line(line: int, starts: Mapping[int, int]) -> int:
@@ -83,6 +114,12 @@ def _move_record(record: Any, slot: int, starts: dict[int, int]) -> Any:
 
 def _move_routine(routine: Routine, slot: int, starts: dict[int, int]) -> Routine:
     starts[slot] = routine.location.line
+    return _routine_on_band(routine, slot)
+
+
+@functools.lru_cache(maxsize=8192)
+def _routine_on_band(routine: Routine, slot: int) -> Routine:
+    """A routine moved to its band (the same routine recurs in every commit of a log: moved once)."""
     shift = slot * BAND - routine.location.line
     body = routine.body
     if routine.kind == "function":

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.families.base import Change, Family, Level, Line
 from analyzer.families.context import FileFacts, Release
 from analyzer.model import DeliveryCell, Routine
 from analyzer.vocab import Delivered, Outcome, Project, Sender, Target
+
+if TYPE_CHECKING:
+    from analyzer.delivery.positions import BandedTable
 
 
 def _wanted() -> frozenset[str]:
@@ -41,7 +47,7 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
     # The evaluator is imported only when a table is computed: a warm run reads it from the cache.
     from analyzer.delivery.atoms import path_names
     from analyzer.delivery.machine import Inputs, chosen_routines, table_of, table_with_names
-    from analyzer.delivery.positions import banded, unbanded
+    from analyzer.delivery.positions import BandedTable, banded
     from analyzer.vocab import FLAG, SiteKind
 
     if release.project is not Project.KERNEL:
@@ -66,14 +72,27 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
         return table_of(inputs)
     # The machine reads of a class only its name and members, never where it is defined.
     rest = repr((placed.force, placed.sets, [(m.name, m.signals, m.unresolved) for m in inputs.masks]))
-    for names, key, cells in _TABLES:
-        if key == _key(names, placed.routines, rest):
-            return unbanded(cells, placed.starts)
+    for memo in _TABLES:
+        if memo.key == _key(memo.names, placed.routines, rest):
+            return memo.on(placed.starts)
     on_bands = Inputs(list(placed.routines.values()), placed.force, inputs.masks, placed.sets)
     cells, names = table_with_names(on_bands)
-    _TABLES.insert(0, (names, _key(names, placed.routines, rest), cells))
+    memo = _Table(names, _key(names, placed.routines, rest), BandedTable(cells))
+    _TABLES.insert(0, memo)
     del _TABLES[_TABLES_KEPT:]
-    return unbanded(cells, placed.starts)
+    return memo.on(placed.starts)
+
+
+@dataclass(slots=True)
+class _Table:
+    """A table on banded lines and what it depends on."""
+
+    names: frozenset[str]  # the routine names its evaluation looked up
+    key: str
+    banded: BandedTable
+
+    def on(self, starts: dict[int, int]) -> list[DeliveryCell]:
+        return self.banded.on(starts)
 
 
 def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str:
@@ -84,7 +103,7 @@ def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str
 # Tables of this process on banded lines (analyzer/delivery/positions.py), with the routine
 # names they looked up: neighbouring commits of a `log` range, or releases of a history, that
 # leave those routines alone, or only move them, share one computation.
-_TABLES: list[tuple[frozenset[str], str, list[DeliveryCell]]] = []
+_TABLES: list[_Table] = []
 _TABLES_KEPT = 8
 
 
@@ -165,15 +184,19 @@ def _severity(change: Change) -> str:
 
 
 def _order(cell: DeliveryCell) -> tuple[int, int, int, int]:
-    from analyzer.delivery.machine import SIGNALS
-
-    numbers = {name: i for i, (name, _) in enumerate(SIGNALS)}
     return (
         list(Target).index(cell.target),
         list(Sender).index(cell.sender),
         list(Delivered).index(cell.disposition),
-        numbers.get(cell.signal, 99),
+        _signal_numbers().get(cell.signal, 99),
     )
+
+
+@functools.cache
+def _signal_numbers() -> dict[str, int]:
+    from analyzer.delivery.machine import SIGNALS
+
+    return {name: i for i, (name, _) in enumerate(SIGNALS)}
 
 
 def summarize(cells: Sequence[DeliveryCell]) -> list[str]:

@@ -139,3 +139,23 @@ def test_a_diff_names_exactly_the_cells_the_hand_tables_differ_in(tmp_path: Path
     main(["diff", str(FIXTURES / "boot-only"), str(FIXTURES / "ancestor-ns"), "--format", "sarif", "-o", str(sarif)])
     results = json.loads(sarif.read_text())["runs"][0]["results"]
     assert sum(1 for r in results if r["ruleId"].startswith("delivery")) == len(expected)
+
+
+def test_the_diff_text_says_cells_that_changed_alike_once_and_never_joins_other_cells(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """force-no-unkillable-clear changes 30 cells (its hand table): five fault signals in each of
+    two targets x three dispositions, all killed -> dropped. Each line names one target and one
+    disposition: cells of another target or disposition are never folded into it."""
+    edited = _edit("force", FIXTURES / "edits" / "force-no-unkillable-clear.patch", tmp_path)
+    assert main(["diff", str(FIXTURES / "force"), str(edited)]) == 0
+    heads = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("  changed   ") and " from " in line
+    ]
+    expected = read_rules(FIXTURES / "edits" / "force-no-unkillable-clear.changed.tsv", explicit=True)
+    named = set()
+    for head in heads:
+        words = head.split()
+        target, disposition = words[words.index("to") + 1], words[words.index("from") + 2].rstrip(":")
+        signals = head.split("changed", 1)[1].split(" to ", 1)[0].split(", ")
+        named |= {(target, "fault", disposition, s.strip()) for s in signals}
+    assert named == set(expected)
+    assert len(heads) == 6

@@ -311,3 +311,27 @@ def test_a_merge_bringing_in_a_sides_delivery_change_is_counted_not_listed(tmp_p
     assert by_id[side].reason == "changed" and _delivery_changes(by_id[side]) == expected
     assert by_id[merge].reason == "merged"
     assert by_id[evil].reason == "merge" and _delivery_changes(by_id[evil]) == expected
+
+
+def test_log_says_cells_that_changed_alike_once(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Dropping the forced-path clear changes 30 cells (the edit's hand table): five signals from a fault,
+    for two targets and three dispositions; the five signals of one line change alike."""
+    edited = tmp_path / "edited"
+    shutil.copytree(DELIVERY / "force", edited)
+    patch = DELIVERY / "edits" / "force-no-unkillable-clear.patch"
+    subprocess.run(["git", "apply", "-p1", str(patch)], cwd=edited, check=True, capture_output=True)
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("6.1's delivery code", _tree_files(DELIVERY / "force"))
+    repo.tag("v1")
+    repo.commit(
+        "signal: keep the flag on forced signals", {"kernel/signal.c": (edited / "kernel/signal.c").read_bytes()}
+    )
+    repo.tag("v2")
+    assert main(["log", "v1..v2", "--repo", str(repo.path)]) == 0
+    out = capsys.readouterr().out
+    heads = [line for line in out.splitlines() if "Delivery table:" in line]
+    assert len(heads) == 6, heads
+    for target in ("global-init", "container-init"):
+        for disposition in ("default", "ignored", "blocked"):
+            head = f"SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV to {target} from fault, {disposition}: killed -> dropped"
+            assert sum(head in line for line in heads) == 1, head

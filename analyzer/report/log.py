@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from analyzer import __version__, families
@@ -13,7 +15,7 @@ from analyzer.report import SourceLines
 from analyzer.report import json as json_report
 from analyzer.report.html.links import commit_url
 from analyzer.report.tables import Table, render_tables
-from analyzer.report.text import SIGN_COLOUR, STATUS_COLOUR
+from analyzer.report.text import SIGN_COLOUR, STATUS_COLOUR, change_runs, joined_head
 from analyzer.words import counted
 
 
@@ -94,8 +96,12 @@ def render_text(log: CommitLog, color: bool = False) -> str:
             continue
         if entry.reason == "merge":
             lines.append("  a merge: changes none of its parents had")
-        for change in _changes(entry):
-            lines += _change_lines(change, style)
+        for name, group in itertools.groupby(_changes(entry), key=lambda c: c.family):
+            family, changes = families.family(name), list(group)
+            # records not about a name (delivery cells) that read alike are said once, as in `diff`
+            runs = change_runs(family, changes) if family.subject is None else [[c] for c in changes]
+            for run in runs:
+                lines += _change_lines(run[0], style, also=run[1:])
     return "\n".join(lines) + "\n"
 
 
@@ -103,9 +109,10 @@ def _changes(entry: LogEntry) -> list[Change]:
     return [c for c in entry.diff.changes if c.status is not Status.UNCHANGED]
 
 
-def _change_lines(change: Change, style: Any) -> list[str]:
+def _change_lines(change: Change, style: Any, also: Sequence[Change] = ()) -> list[str]:
     family = families.family(change.family)
     (_, head), *body = change_lines(family, change)
+    head = joined_head(family, head, change, also)
     record = change.latest
     if family.subject is not None:  # which name, and what kind of record: `SIGNAL_UNKILLABLE set:`
         kind = f" {family.group(record)[1]}" if family.group is not None else ""

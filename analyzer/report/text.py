@@ -169,7 +169,7 @@ def render_diff(result: ReportDiff, color: bool = False, show_all: bool = False)
         if family.subject is None and rows:
             lines += ["", style(family.title, "1") + f": {_status_counts(rows)}"]
             listed = [c for c in rows if c.status is not Status.UNCHANGED or family.list_unchanged]
-            for run in _runs(family, listed):
+            for run in change_runs(family, listed):
                 lines += _change_lines(family, run[0], style, also=run[1:])
     for side, names in (("OLD", result.untracked_in_old), ("NEW", result.untracked_in_new)):
         label = result.old.label if side == "OLD" else result.new.label
@@ -178,16 +178,27 @@ def render_diff(result: ReportDiff, color: bool = False, show_all: bool = False)
     return "\n".join(lines) + "\n"
 
 
-def _runs(family: Family, changes: Sequence[Change]) -> list[list[Change]]:
+def joined_head(family: Family, head: str, change: Change, also: Sequence[Change]) -> str:
+    """A change's head line naming the records of `also` too (changes that read the same)."""
+    if not also:
+        return head
+    names = [family.name_of(c.latest) for c in (change, *also)]
+    joined = ", ".join(names) if len(names) <= 8 else f"{', '.join(names[:3])} … {names[-1]} ({len(names)})"
+    return head.replace(names[0], joined, 1)
+
+
+def change_runs(family: Family, changes: Sequence[Change]) -> list[list[Change]]:
     """Consecutive changes whose words differ only in the record's name: said once."""
     runs: list[list[Change]] = []
+    last_words = None
     for change in changes:
-        words = (change.status, change_lines(family, change)[1:])
-        last = runs[-1][-1] if runs else None
-        if last is not None and (last.status, change_lines(family, last)[1:]) == words and words[1]:
+        (_, head), *body = change_lines(family, change)
+        words = (change.status, head.replace(family.name_of(change.latest), "\0", 1), body)
+        if runs and words == last_words and body:
             runs[-1].append(change)
         else:
             runs.append([change])
+        last_words = words
     return runs
 
 
@@ -197,10 +208,7 @@ def _change_lines(family: Family, change: Change, style: _Style, also: Sequence[
     `also` are further changes that read the same: their names join the first one's.
     """
     (_, head), *body = change_lines(family, change)
-    if also:
-        names = [family.name_of(c.latest) for c in (change, *also)]
-        joined = ", ".join(names) if len(names) <= 8 else f"{', '.join(names[:3])} … {names[-1]} ({len(names)})"
-        head = head.replace(names[0], joined, 1)
+    head = joined_head(family, head, change, also)
     lines = [f"  {style(f'{change.status.value:<9}', STATUS_COLOUR[change.status])} {head}"]
     for sign, text in body:
         lines.append(style(f"            {sign} {text}", SIGN_COLOUR[sign]) if sign else f"            {text}")

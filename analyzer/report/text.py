@@ -6,6 +6,7 @@ other family gets a section under its title. Colour only when asked (a TTY).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from analyzer import families
@@ -193,7 +194,8 @@ def change_runs(family: Family, changes: Sequence[Change]) -> list[list[Change]]
     last_words = None
     for change in changes:
         (_, head), *body = change_lines(family, change)
-        words = (change.status, head.replace(family.name_of(change.latest), "\0", 1), body)
+        # the name out, with the padding that aligns what follows it
+        words = (change.status, re.sub(re.escape(family.name_of(change.latest)) + r" *", "\0", head, count=1), body)
         if runs and words == last_words and body:
             runs[-1].append(change)
         else:

@@ -56,9 +56,12 @@ def diff_reports(old: Report, new: Report, every_row: bool = False) -> ReportDif
             subject = family.subject
             before = tuple(r for r in before if subject(r) in common)
             after = tuple(r for r in after if subject(r) in common)
-        found = diff_records(family, before, after)
         if not family.unchanged_in_diff and not every_row:
-            found = [c for c in found if c.status is not Status.UNCHANGED]
+            # the same records on both sides (a log's neighbouring commits): nothing to list
+            same = len(before) == len(after) and all(a is b or a == b for a, b in zip(before, after, strict=True))
+            found = [] if same else [c for c in diff_records(family, before, after) if c.status is not Status.UNCHANGED]
+        else:
+            found = diff_records(family, before, after)
         changes += family.changes_in_order(found)
     return ReportDiff(
         old=old.source,

@@ -183,20 +183,20 @@ def _severity(change: Change) -> str:
     return "note"
 
 
-def _order(cell: DeliveryCell) -> tuple[int, int, int, int]:
-    return (
-        list(Target).index(cell.target),
-        list(Sender).index(cell.sender),
-        list(Delivered).index(cell.disposition),
-        _signal_numbers().get(cell.signal, 99),
-    )
+def _order(cell: DeliveryCell) -> int:
+    return _ranks().get((cell.target, cell.sender, cell.disposition, cell.signal), len(_ranks()))
 
 
 @functools.cache
-def _signal_numbers() -> dict[str, int]:
+def _ranks() -> dict[tuple[Target, Sender, Delivered, str], int]:
+    """Each cell's place in reading order: target, sender, disposition, then signal number.
+
+    A dict read, not a key built per cell: a log sorts a table for each of its commits.
+    """
     from analyzer.delivery.machine import SIGNALS
 
-    return {name: i for i, (name, _) in enumerate(SIGNALS)}
+    cells = [(t, s, d, name) for t in Target for s in Sender for d in Delivered for name, _ in SIGNALS]
+    return {cell: rank for rank, cell in enumerate(cells)}
 
 
 def summarize(cells: Sequence[DeliveryCell]) -> list[str]:

@@ -15,7 +15,6 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
@@ -179,6 +178,8 @@ def match_blobs(
     if workers < 2:
         other = meanwhile() if meanwhile is not None else None
         return match_chunk(git_dir, list(blobs), tuple(idents)), other
+    from concurrent.futures import ProcessPoolExecutor  # a warm run reads no blob
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(match_chunk, git_dir, chunk, tuple(idents)) for chunk in pieces(blobs, 4 * workers)]
         other = meanwhile() if meanwhile is not None else None

@@ -326,7 +326,10 @@ def entrypoint() -> None:
     """Console-script entry point: a Ctrl-C (or SIGTERM) anywhere exits 128 + its number, 130 for Ctrl-C."""
     interrupts.take_over()
     try:
-        with interrupts.deferred():  # what every command needs, imported whole even on Ctrl-C
+        # What every command needs, imported whole even on Ctrl-C, with the native modules
+        # others import later (jsonschema-rs and GitPython are deferred where imported).
+        with interrupts.deferred():
+            import analyzer.parse
             import analyzer.report.json
             import analyzer.scan  # noqa: F401
         code = main()

@@ -15,17 +15,14 @@ from analyzer import __version__, cache_codec, families
 from analyzer.cache import ResultCache, cache_key, default_path
 from analyzer.candidates import DeltaStats, find_candidates
 from analyzer.extract import detect_project
-from analyzer.extract.kernel import analyze_file
 from analyzer.extract.unit import FileResult
 from analyzer.families import Release
-from analyzer.model import InitTable, Project, Report
+from analyzer.model import InitTable, Project, Report, SourceKind
 from analyzer.progress import silent
 from analyzer.queries import check_identifiers
 from analyzer.sources import Source
 from analyzer.sources.git import GitSource
-from analyzer.sources.tarball import TarballSource
 from analyzer.vocab import FLAG
-from analyzer.workers import worker_pool
 
 PREDICATES = ("is_global_init", "is_child_reaper", "is_container_init")
 SIGNAL_CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
@@ -70,7 +67,10 @@ def scan_many(
             own.close()
     plans = []
     for source in sources:
-        if isinstance(source, TarballSource):  # its first pass may as well look for the kernel's names
+        if source.info.kind is SourceKind.TARBALL:  # its first pass may as well look for the kernel's names
+            from analyzer.sources.tarball import TarballSource
+
+            assert isinstance(source, TarballSource)
             source.prefetch_hint = tracked_for(Project.KERNEL, tracked, extra)
         kind = Project(project) if project else detect_project(source)
         plans.append(_Plan(source, kind, tracked_for(kind, tracked, extra)))
@@ -178,8 +178,12 @@ def _run_jobs(
     if len(jobs) < _PARALLEL_FROM or workers < 2:
         results = (_analyze_job(job) for job in jobs)
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
-    # Forked workers inherit the family registry, families registered at run time included;
-    # Ctrl-C reaches only the parent while it waits (analyzer/workers.py).
+    # Forked workers inherit the family registry, families registered at run time included,
+    # and the parser (imported once, here); Ctrl-C reaches only the parent while it waits
+    # (analyzer/workers.py).
+    from analyzer.extract import kernel  # noqa: F401
+    from analyzer.workers import worker_pool
+
     with worker_pool(workers) as pool:
         done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(done, start=1)]
@@ -196,6 +200,8 @@ def _analyze_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:
 
 def analyze_one(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> FileResult:
     """One file through the parse unit, with every per-file family's extractor (run in a worker)."""
+    from analyzer.extract.kernel import analyze_file  # a warm run parses nothing
+
     extractors = {f.name: f.per_file for f in families.per_file() if f.per_file is not None}
     return analyze_file(path, blob, data, tracked, extractors=extractors)
 

@@ -326,10 +326,9 @@ def entrypoint() -> None:
     """Console-script entry point: a Ctrl-C (or SIGTERM) anywhere exits 128 + its number, 130 for Ctrl-C."""
     interrupts.take_over()
     try:
-        # What every command needs, imported whole even on Ctrl-C, with the native modules
-        # others import later (jsonschema-rs and GitPython are deferred where imported).
+        # What every command needs, imported whole even on Ctrl-C; jsonschema-rs and GitPython
+        # are imported where used, deferred too.
         with interrupts.deferred():
-            import analyzer.parse
             import analyzer.report.json
             import analyzer.scan  # noqa: F401
         code = main()

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from analyzer import __version__, cache_codec, families
+from analyzer import __version__, cache_codec, families, interrupts
 from analyzer.cache import ResultCache, cache_key, default_path
 from analyzer.candidates import DeltaStats, find_candidates
 from analyzer.extract import detect_project
@@ -174,14 +174,15 @@ def _run_jobs(
     jobs: list[tuple[str, str, bytes, tuple[str, ...]]], progress: Callable[[str], None] = silent
 ) -> list[FileResult]:
     """Analyze files, over every core when there are enough of them."""
+    if jobs:
+        with interrupts.deferred():  # the parser, imported whole (and once, before workers fork)
+            from analyzer.extract import kernel  # noqa: F401
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) < _PARALLEL_FROM or workers < 2:
         results = (_analyze_job(job) for job in jobs)
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
-    # Forked workers inherit the family registry, families registered at run time included,
-    # and the parser (imported once, here); Ctrl-C reaches only the parent while it waits
-    # (analyzer/workers.py).
-    from analyzer.extract import kernel  # noqa: F401
+    # Forked workers inherit the family registry, families registered at run time included;
+    # Ctrl-C reaches only the parent while it waits (analyzer/workers.py).
     from analyzer.workers import worker_pool
 
     with worker_pool(workers) as pool:

@@ -36,9 +36,12 @@ def render(
     """
     if not isinstance(obj, Report):
         from analyzer.explain import Explanation
+
+        if isinstance(obj, Explanation):
+            return _render_delivery(obj, fmt, verbose)
         from analyzer.verify import Verification
 
-        if isinstance(obj, Explanation | Verification):
+        if isinstance(obj, Verification):
             return _render_delivery(obj, fmt, verbose)
     if fmt == "html":
         from analyzer.report.html import render_html
@@ -77,13 +80,13 @@ def render(
 
 
 def _render_delivery(obj: Explanation | Verification, fmt: str, verbose: bool) -> str:
+    from analyzer.explain import Explanation
     from analyzer.report import explain_text
     from analyzer.report import json as json_report
-    from analyzer.verify import Verification
 
     if fmt == "json":
         return json_report.dumps(json_report.delivery_json(obj))
-    if isinstance(obj, Verification):
+    if not isinstance(obj, Explanation):
         return explain_text.render_verification(obj, verbose)
     if fmt in ("md", "rst", "csv"):
         from analyzer.report.tables import render_explanation
@@ -102,8 +105,11 @@ def to_json(obj: Report | ReportDiff | Timeline | Explanation | Verification) ->
 
     if not isinstance(obj, Report):
         from analyzer.explain import Explanation
+
+        if isinstance(obj, Explanation):
+            return json_report.delivery_json(obj)
         from analyzer.verify import Verification
 
-        if isinstance(obj, Explanation | Verification):
+        if isinstance(obj, Verification):
             return json_report.delivery_json(obj)
     return json_report.to_json(obj)

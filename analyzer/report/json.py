@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -183,10 +182,9 @@ def _report_json(obj: Report) -> dict[str, Any]:
 
 def delivery_json(obj: Explanation | Verification) -> dict[str, Any]:
     """explain's table or verify's cases as JSON."""
-    from analyzer.explain import ASSUMPTIONS, KILLED_MEANS
-    from analyzer.verify import Verification
+    from analyzer.explain import ASSUMPTIONS, KILLED_MEANS, Explanation
 
-    if isinstance(obj, Verification):
+    if not isinstance(obj, Explanation):
         return {
             "schema": VERIFY_SCHEMA,
             "schema_version": SCHEMA_VERSION,
@@ -315,6 +313,8 @@ def write_text(text: str, path: Path) -> None:
             with path.open("w", encoding="utf-8") as out:
                 out.write(text)
             return
+        import tempfile  # with -o only: it brings shutil and the compressors
+
         target = path.resolve() if path.is_symlink() else path
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

@@ -133,6 +133,9 @@ def test_refs_resolve_as_gitpython_resolves_them(kernel_repo: Path) -> None:
         except SourceError as exc:
             got = "bad" if "is not a ref or commit" in str(exc) else str(exc).split(" names a ")[1].split(",")[0]
         assert got == expected, ref
+    git_dir = str(kernel_repo / ".git")
+    releases = {ref: GitSource(git_dir, ref).info.release for ref in ("v-r1", sha, "tree-tag", "v-r2:kernel")}
+    assert releases == {"v-r1": "2.6.25", sha: "6.1", "tree-tag": "2.6.25", "v-r2:kernel": None}
 
 
 def test_a_repo_path_finds_the_git_dir_open_repo_finds(kernel_repo: Path, tmp_path: Path) -> None:

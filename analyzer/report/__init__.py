@@ -82,9 +82,10 @@ def render(
 def _render_delivery(obj: Explanation | Verification, fmt: str, verbose: bool) -> str:
     from analyzer.explain import Explanation
     from analyzer.report import explain_text
-    from analyzer.report import json as json_report
 
     if fmt == "json":
+        from analyzer.report import json as json_report
+
         return json_report.dumps(json_report.delivery_json(obj))
     if not isinstance(obj, Explanation):
         return explain_text.render_verification(obj, verbose)

@@ -89,17 +89,11 @@ class GitSource:
         if ref.startswith("-"):
             raise SourceError(f"{ref!r} looks like an option, not a ref")
         self.git_dir = repo if isinstance(repo, str) else str(repo.git_dir)
-        commit, tree = _resolve(self.git_dir, ref)
+        commit, tree, release = _resolve(self.git_dir, ref)
         self.treeish = commit or tree  # what git grep and cat-file read
         self._candidates: dict[tuple[str, ...], dict[str, str]] = {}  # per searched name set
         self.info = SourceInfo(
-            kind=SourceKind.GIT,
-            spec=ref,
-            repo=self.git_dir,
-            ref=ref,
-            commit=commit,
-            tree=tree,
-            release=_kernel_release(self),
+            kind=SourceKind.GIT, spec=ref, repo=self.git_dir, ref=ref, commit=commit, tree=tree, release=release
         )
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
@@ -122,19 +116,25 @@ class GitSource:
         return read_blobs(self.git_dir, [f"{self.treeish}:{p}" for p in paths])
 
 
-def _resolve(git_dir: str, ref: str) -> tuple[str | None, str]:
-    """(commit, tree) a ref names; annotated tags are peeled, and a tag may name a bare tree."""
-    # `^{}` peels tags; a name with a path (`rev:path`, `:/text`) names no tag and takes no suffix.
-    name = ref if ":" in ref else ref + "^{}"
-    found = None if "\n" in ref else _objects(git_dir, [name])[0]
-    if found is None:
+def _resolve(git_dir: str, ref: str) -> tuple[str | None, str, str | None]:
+    """(commit, tree, kernel release) of a ref; annotated tags are peeled, and a tag may name a bare tree."""
+    # `^{}` peels tags; a name with a path (`rev:path`, `:/text`) names no tag and takes no suffix,
+    # nor a path after it: its files are read in a second call.
+    plain = ":" not in ref
+    name = ref + "^{}" if plain else ref
+    files = [f"{name}:{path}" for path in _RELEASE_FILES] if plain else []
+    found = _objects(git_dir, [name, *files]) if "\n" not in ref else [None]
+    if found[0] is None:
         raise SourceError(f"{ref!r} is not a ref or commit in {git_dir}", hint=_closest_tags(git_dir, ref))
-    sha, kind, data = found
+    sha, kind, data = found[0]
     if kind == "commit":  # its first line: `tree <id>`
-        return sha, data[5 : data.index(b"\n")].decode("ascii")
-    if kind == "tree":  # e.g. v2.6.11, tagged before git had its history
-        return None, sha
-    raise SourceError(f"{ref!r} names a {kind}, not a commit or tree, in {git_dir}")
+        commit, tree = sha, data[5 : data.index(b"\n")].decode("ascii")
+    elif kind == "tree":  # e.g. v2.6.11, tagged before git had its history
+        commit, tree = None, sha
+    else:
+        raise SourceError(f"{ref!r} names a {kind}, not a commit or tree, in {git_dir}")
+    makefile, marker = found[1:] if plain else _objects(git_dir, [f"{sha}:{path}" for path in _RELEASE_FILES])
+    return commit, tree, kernel_release_of(makefile[2]) if makefile is not None and marker is not None else None
 
 
 def prefetch_candidates(sources: Sequence[GitSource], idents: Sequence[str]) -> None:
@@ -247,15 +247,10 @@ def version_key(name: str) -> list[tuple[int, int | str]]:
     return [*key, (1, -1)]  # the release itself sorts before its point releases
 
 
-def _kernel_release(source: GitSource) -> str | None:
-    """The kernel release a top-level Makefile states, if the tree is a kernel's."""
-    makefile, marker = _objects(source.git_dir, [f"{source.treeish}:{p}" for p in ("Makefile", KERNEL_MARKER)])
-    return kernel_release_of(makefile[2]) if makefile is not None and marker is not None else None
-
-
 # busybox and other kbuild-based trees state VERSION/PATCHLEVEL too: only a tree with the
 # kernel's own process code is a kernel.
 KERNEL_MARKER = "kernel/fork.c"
+_RELEASE_FILES = ("Makefile", KERNEL_MARKER)  # the release a Makefile states counts in a kernel tree only
 
 
 def kernel_release_of(makefile: bytes) -> str | None:

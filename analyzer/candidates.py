@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
-import ahocorasick_rs
-
+from analyzer import interrupts
 from analyzer.cache import ResultCache, cache_key
 from analyzer.errors import SourceError
 from analyzer.sources import word_pattern
@@ -234,6 +233,8 @@ def substring_finder(idents: Sequence[str]) -> Callable[[bytes], bool]:
     An Aho-Corasick automaton reads each byte once; testing the names one by one with `in`
     reads the data once per name (three times slower for the kernel's eight).
     """
+    with interrupts.deferred():  # a native module: a Ctrl-C inside its initialisation panics it
+        import ahocorasick_rs
     automaton = ahocorasick_rs.BytesAhoCorasick(
         [ident.encode() for ident in idents], implementation=ahocorasick_rs.Implementation.DFA
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from analyzer import __version__, cache_codec, families, interrupts
 from analyzer.cache import ResultCache, cache_key, default_path
-from analyzer.candidates import DeltaStats, find_candidates
 from analyzer.extract import detect_project
 from analyzer.extract.unit import FileResult
 from analyzer.families import Release
@@ -23,6 +23,9 @@ from analyzer.queries import check_identifiers
 from analyzer.sources import Source
 from analyzer.sources.git import GitSource
 from analyzer.vocab import FLAG
+
+if TYPE_CHECKING:
+    from analyzer.candidates import DeltaStats
 
 PREDICATES = ("is_global_init", "is_child_reaper", "is_container_init")
 SIGNAL_CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
@@ -38,6 +41,12 @@ def tracked_for(project: Project, tracked: Sequence[str] | None, extra: Sequence
     return idents
 
 
+def _delta_stats() -> DeltaStats:
+    from analyzer.candidates import DeltaStats  # the text search, which a warm run never loads
+
+    return DeltaStats()
+
+
 @dataclass(slots=True)
 class RunStats:
     """How much work a run did: file results needed, found in the cache, and parsed."""
@@ -46,7 +55,7 @@ class RunStats:
     cached: int = 0
     parsed: int = 0  # distinct (path, blob) pairs parsed in this run
     cached_reports: int = 0
-    candidates: DeltaStats = field(default_factory=DeltaStats)  # how candidate files were found
+    candidates: DeltaStats = field(default_factory=_delta_stats)  # how candidate files were found
 
 
 def scan_many(
@@ -79,6 +88,8 @@ def scan_many(
         if plan.report_key and (text := cache.get("report", plan.report_key)) is not None:
             reports[i] = replace(cache_codec.report_from_text(text), source=plan.source.info)
     todo = [plan for i, plan in enumerate(plans) if i not in reports]
+    if not todo and stats is None:  # every report from the cache: no search, nothing to count
+        return [reports[i] for i in range(len(plans))]
     if todo:
         progress(f"searching {len(todo)} tree(s) for {len({i for p in todo for i in p.idents})} names")
     stats = stats if stats is not None else RunStats()
@@ -127,6 +138,8 @@ def _find_candidates(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats
         if isinstance(plan.source, GitSource) and plan.idents:
             groups.setdefault((plan.source.git_dir, plan.idents), []).append(plan.source)
     for (_git_dir, idents), group in groups.items():
+        from analyzer.candidates import find_candidates
+
         find_candidates(group, idents, cache, stats.candidates)
     for plan in plans:
         plan.candidates = plan.source.candidate_files(plan.idents) if plan.idents else {}

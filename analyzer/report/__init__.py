@@ -65,11 +65,12 @@ def render(
         from analyzer.report import json as json_report
 
         return json_report.dumps(json_report.to_json(obj))
-    from analyzer.diff import ReportDiff
     from analyzer.report import text
 
     if isinstance(obj, Report):
         return text.render_report(obj, color)
+    from analyzer.diff import ReportDiff
+
     if isinstance(obj, ReportDiff):
         return text.render_diff(obj, color, show_all)
     if view == "changes":  # a timeline

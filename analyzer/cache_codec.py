@@ -2,8 +2,8 @@
 
 Records go through the one codec (analyzer.codec) that reports use too, per registered family.
 A tuple of records that records hold (a delivery cell's reasons, a site's guards) is stored
-once and referred to by number: a release's delivery table holds 25,000 reasons, 150 distinct
-in 80 tuples, and a warm run decodes each once.
+once and referred to by number: a release's delivery table holds 25,000 reasons, about 150
+distinct in 80 tuples, and a warm run decodes each once.
 """
 
 from __future__ import annotations

@@ -132,10 +132,10 @@ def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
 
 def _inside_a_clone() -> bool:
     """True when the current directory is in a git work tree or repo."""
-    from analyzer.sources.git import open_repo
+    from analyzer.sources.git import git_dir_of
 
     try:
-        open_repo(None)
+        git_dir_of(None)
     except SiganalyzeError:
         return False
     return True

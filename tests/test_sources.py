@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import git
@@ -138,7 +139,9 @@ def test_refs_resolve_as_gitpython_resolves_them(kernel_repo: Path) -> None:
     assert releases == {"v-r1": "2.6.25", sha: "6.1", "tree-tag": "2.6.25", "v-r2:kernel": None}
 
 
-def test_a_repo_path_finds_the_git_dir_open_repo_finds(kernel_repo: Path, tmp_path: Path) -> None:
+def test_a_repo_path_finds_the_git_dir_open_repo_finds(
+    kernel_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bare = tmp_path / "bare.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(kernel_repo), str(bare)], check=True)
     mirror = tmp_path / "mirror.git"
@@ -151,13 +154,21 @@ def test_a_repo_path_finds_the_git_dir_open_repo_finds(kernel_repo: Path, tmp_pa
     subprocess.run(["git", "init", "-q", "--separate-git-dir", elsewhere, str(separate)], check=True)
     paths = [kernel_repo, bare, mirror, linked, separate, kernel_repo / ".git", kernel_repo / "kernel", tmp_path]
     paths += [tmp_path / "missing", linked / ".git"]
+    (tmp_path / "not-a-repo" / "HEAD").mkdir(parents=True)  # a HEAD of no repo, on the way up
+
+    def found(finder: Callable[[str | None], str], path: str | None) -> str:
+        try:
+            return finder(path)
+        except SourceError as exc:
+            return str(exc)
+
+    def gitpython(path: str | None) -> str:
+        return str(open_repo(path).git_dir)
+
     for path in [*paths, *(Path(f"{p}/") for p in paths[:3])]:
-        try:
-            expected = str(open_repo(str(path)).git_dir)
-        except SourceError as exc:
-            expected = str(exc)
-        try:
-            got = git_dir_of(str(path))
-        except SourceError as exc:
-            got = str(exc)
-        assert got == expected, path
+        assert found(git_dir_of, str(path)) == found(gitpython, str(path)), path
+    # No path: the repo around the current directory, looked for upwards.
+    below = [kernel_repo / "kernel", bare / "objects", linked / "kernel", tmp_path / "not-a-repo"]
+    for cwd in [*paths[:6], *below, tmp_path]:
+        monkeypatch.chdir(cwd)
+        assert found(git_dir_of, None) == found(gitpython, None), cwd

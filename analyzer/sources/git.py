@@ -46,19 +46,29 @@ def open_repo(path: str | None) -> git.Repo:
     return repo
 
 
-def git_dir_of(path: str) -> str:
-    """The git directory of the repo at `path`: the one open_repo finds, without GitPython
-    when the path is plainly a bare repo or a work tree with a .git directory."""
-    plain = path and not any(c in path for c in "$%") and not any(v in os.environ for v in _GIT_ENV)
-    if plain:
-        where = os.path.normpath(os.path.abspath(os.path.expanduser(path)))
-        dotgit = os.path.join(where, ".git")
-        if os.path.lexists(dotgit):
-            if os.path.isdir(dotgit) and _plainly_git_dir(dotgit):
-                return dotgit
-        elif _plainly_git_dir(where):
-            return where
+def git_dir_of(path: str | None) -> str:
+    """The git directory open_repo(path) finds (None: the repo around the current directory),
+    without GitPython in the plain cases: a bare repo, a work tree with a .git directory."""
+    start = os.getcwd() if path is None else path
+    if path != "" and not any(c in start for c in "$%") and not any(v in os.environ for v in _GIT_ENV):
+        where = os.path.normpath(os.path.abspath(os.path.expanduser(start)))
+        while (found := _plain_repo(where)) == "" and path is None:  # nothing here: look further up
+            where, tail = os.path.split(where)
+            if not tail:
+                break
+        if found:
+            return found
     return str(open_repo(path).git_dir)  # anything else as GitPython sees it, errors included
+
+
+def _plain_repo(where: str) -> str | None:
+    """The git dir of a plain repo at `where`; "" when plainly none is there; None when unsure."""
+    dotgit = os.path.join(where, ".git")
+    if os.path.lexists(dotgit):
+        return dotgit if os.path.isdir(dotgit) and _plainly_git_dir(dotgit) else None
+    if _plainly_git_dir(where):
+        return where
+    return "" if not os.path.lexists(os.path.join(where, "HEAD")) else None
 
 
 # Variables that change where GitPython looks (or whether it warns): left to it.

@@ -88,11 +88,13 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_log(args: argparse.Namespace) -> int:
     """log A..B: the commits of git's range that changed the analysed logic, each against its first parent."""
-    from analyzer.log import build_log
     from analyzer.progress import Progress
     from analyzer.report import json as json_report
     from analyzer.report.log import render_log, work_line
     from analyzer.sources.git import open_repo
+
+    with interrupts.deferred():  # it imports GitPython, whose import runs git: whole, even on Ctrl-C
+        from analyzer.log import build_log
 
     progress = Progress()
     try:

@@ -24,7 +24,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import git
 
 from analyzer import cache_codec, families
 from analyzer.cache import ResultCache, default_path
@@ -42,9 +44,6 @@ from analyzer.sources.git import GitSource, read_blobs, run_grep
 from analyzer.sources.gitlog import Commit, range_ends
 from analyzer.words import counted
 from analyzer.workers import worker_pool
-
-if TYPE_CHECKING:
-    import git
 
 # Why a touched commit is or is not listed.
 CHANGED = "changed"  # listed: the logic differs from its first parent's

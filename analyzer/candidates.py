@@ -15,12 +15,10 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
-import ahocorasick_rs
-
+from analyzer import interrupts
 from analyzer.cache import ResultCache, cache_key
 from analyzer.errors import SourceError
 from analyzer.sources import word_pattern
@@ -179,6 +177,8 @@ def match_blobs(
     if workers < 2:
         other = meanwhile() if meanwhile is not None else None
         return match_chunk(git_dir, list(blobs), tuple(idents)), other
+    from concurrent.futures import ProcessPoolExecutor  # a warm run reads no blob
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(match_chunk, git_dir, chunk, tuple(idents)) for chunk in pieces(blobs, 4 * workers)]
         other = meanwhile() if meanwhile is not None else None
@@ -233,6 +233,8 @@ def substring_finder(idents: Sequence[str]) -> Callable[[bytes], bool]:
     An Aho-Corasick automaton reads each byte once; testing the names one by one with `in`
     reads the data once per name (three times slower for the kernel's eight).
     """
+    with interrupts.deferred():  # a native module: a Ctrl-C inside its initialisation panics it
+        import ahocorasick_rs
     automaton = ahocorasick_rs.BytesAhoCorasick(
         [ident.encode() for ident in idents], implementation=ahocorasick_rs.Implementation.DFA
     )

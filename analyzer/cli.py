@@ -13,7 +13,7 @@ from analyzer import arguments, interrupts
 from analyzer.errors import ExitCode, SiganalyzeError, StrictError, UsageError
 
 # The rest of the package is imported by the functions that use it, once entrypoint() has
-# taken over Ctrl-C: importing it takes a third of a second, and a Ctrl-C then must exit 130 too.
+# taken over Ctrl-C: a command loads what it runs only, and a Ctrl-C meanwhile must exit 130 too.
 if TYPE_CHECKING:
     from analyzer.diff import ReportDiff
     from analyzer.explain import Explanation
@@ -88,11 +88,13 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_log(args: argparse.Namespace) -> int:
     """log A..B: the commits of git's range that changed the analysed logic, each against its first parent."""
-    from analyzer.log import build_log
     from analyzer.progress import Progress
     from analyzer.report import json as json_report
     from analyzer.report.log import render_log, work_line
     from analyzer.sources.git import open_repo
+
+    with interrupts.deferred():  # it imports GitPython, whose import runs git: whole, even on Ctrl-C
+        from analyzer.log import build_log
 
     progress = Progress()
     try:
@@ -132,10 +134,10 @@ def _repo(args: argparse.Namespace, specs: Sequence[str]) -> str | None:
 
 def _inside_a_clone() -> bool:
     """True when the current directory is in a git work tree or repo."""
-    from analyzer.sources.git import open_repo
+    from analyzer.sources.git import git_dir_of
 
     try:
-        open_repo(None)
+        git_dir_of(None)
     except SiganalyzeError:
         return False
     return True
@@ -153,7 +155,6 @@ def run_scan(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     """explain VERSION [--init SPEC]."""
     from analyzer.explain import explain
-    from analyzer.report import json as json_report
     from analyzer.sources import open_source
 
     if args.init_repo is not None and args.init is None:
@@ -164,6 +165,8 @@ def run_explain(args: argparse.Namespace) -> int:
     sources = [source]
     init = None
     if args.init is not None and args.init.endswith(".json"):
+        from analyzer.report import json as json_report
+
         init = json_report.read_report(Path(args.init))
     elif args.init is not None:
         init_source = open_source(args.init, args.init_repo)
@@ -239,10 +242,10 @@ def _emit(
     sources: Sequence[Source] = (),
 ) -> int:
     """Validate JSON output, write it, report warnings; --strict turns warnings into exit 3."""
-    from analyzer.report import json as json_report
     from analyzer.report import render
 
     if args.format == "json":
+        from analyzer.report import json as json_report
         from analyzer.report import to_json
 
         json_report.validate(to_json(obj), "output")
@@ -263,6 +266,8 @@ def _emit(
         verbose=getattr(args, "verbose", False),
     )
     if args.output is not None:
+        from analyzer.report import json as json_report
+
         # Past this point the run completes: an interrupted write would leave no output and
         # lose the work, a finished one makes an exit status of 130 wrong.
         interrupts.checkpoint()
@@ -326,8 +331,9 @@ def entrypoint() -> None:
     """Console-script entry point: a Ctrl-C (or SIGTERM) anywhere exits 128 + its number, 130 for Ctrl-C."""
     interrupts.take_over()
     try:
-        with interrupts.deferred():  # what every command needs, imported whole even on Ctrl-C
-            import analyzer.report.json
+        # What every command needs, imported whole even on Ctrl-C; jsonschema-rs and GitPython
+        # are imported where used, deferred too.
+        with interrupts.deferred():
             import analyzer.scan  # noqa: F401
         code = main()
     except KeyboardInterrupt:  # outside main's handler: importing, parsing arguments, handling an error

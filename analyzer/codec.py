@@ -34,6 +34,18 @@ def decode(cls: Any, data: dict[str, Any]) -> Any:
     return _decoders(cls)(data)
 
 
+def encode_without(record: Any, skip: frozenset[str]) -> dict[str, Any]:
+    """The JSON object of a fact dataclass without the fields named in `skip` (the caller's to encode)."""
+    cls: Any = type(record)
+    out: dict[str, Any] = _encoders(cls, skip)(record)
+    return out
+
+
+def decode_given(cls: Any, data: dict[str, Any], given: frozenset[str]) -> Any:
+    """`cls` rebuilt from its JSON object, whose fields named in `given` hold their values decoded."""
+    return _decoders(cls, given)(data)
+
+
 def report_from(data: dict[str, Any], facts: dict[str, tuple[Any, ...]]) -> Report:
     """A Report from its JSON object (a report's or the cache's), its facts decoded by the caller."""
     return Report(
@@ -56,6 +68,17 @@ def _hints(cls: type) -> list[tuple[str, Any]]:
     return [(f.name, hints[f.name]) for f in dataclasses.fields(cls)]
 
 
+@functools.cache
+def record_tuples(cls: type) -> dict[str, type]:
+    """The fields of a dataclass that hold a tuple of records (a cell's reasons), with the records' class."""
+    found = {}
+    for name, hint in _hints(cls):
+        item = typing.get_args(hint)[0] if typing.get_origin(hint) is tuple else None
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
+            found[name] = item
+    return found
+
+
 def _is_location(hint: Any) -> bool:
     return hint is Location or (_optional(hint) is Location)
 
@@ -69,9 +92,9 @@ def _optional(hint: Any) -> Any:
 
 
 @functools.cache
-def _encoders(cls: type) -> Encoder:
-    """An encoder for one dataclass."""
-    plan = [(name, _is_location(hint), _value_encoder(hint)) for name, hint in _hints(cls)]
+def _encoders(cls: type, skip: frozenset[str] = frozenset()) -> Encoder:
+    """An encoder for one dataclass, leaving out the fields named in `skip`."""
+    plan = [(name, _is_location(hint), _value_encoder(hint)) for name, hint in _hints(cls) if name not in skip]
     if sum(flat for _, flat, _ in plan) > 1:
         raise TypeError(f"{cls.__name__}: more than one Location field cannot be flattened")
 
@@ -105,9 +128,9 @@ def _value_encoder(hint: Any) -> Encoder:
 
 
 @functools.cache
-def _decoders(cls: type) -> Decoder:
-    """A decoder for one dataclass."""
-    plan = [(name, _is_location(hint), _value_decoder(hint)) for name, hint in _hints(cls)]
+def _decoders(cls: type, given: frozenset[str] = frozenset()) -> Decoder:
+    """A decoder for one dataclass; the fields named in `given` come decoded already."""
+    plan = [(name, _is_location(hint), _same if name in given else _value_decoder(hint)) for name, hint in _hints(cls)]
     if all(dec is _same and not flat for _, flat, dec in plan):
         # Plain fields only (a reason has thousands of copies in a delivery table): the JSON
         # object is the keyword arguments.
@@ -140,10 +163,23 @@ def _value_decoder(hint: Any) -> Decoder:
         item = _value_decoder(typing.get_args(hint)[0])
         return lambda v: [item(x) for x in v]
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint
+        return _enum_decoder(hint)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return functools.partial(decode, hint)
     return _same
+
+
+def _enum_decoder(kind: type[enum.Enum]) -> Decoder:
+    """The member of `kind` with a value: a dict lookup, where calling the enum costs ten times that."""
+    members = {member.value: member for member in kind}
+
+    def member(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            return kind(value)  # no such member: the enum's own error
+
+    return member
 
 
 def _same(value: Any) -> Any:

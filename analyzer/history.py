@@ -6,9 +6,7 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from analyzer import families
 from analyzer.diff import diff_reports, differences
@@ -17,6 +15,9 @@ from analyzer.families import Change
 from analyzer.model import Report, SourceInfo, Status
 from analyzer.sources.git import version_key
 from analyzer.vocab import Cell
+
+if TYPE_CHECKING:
+    import git
 
 
 @dataclass(frozen=True, slots=True)

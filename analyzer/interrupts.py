@@ -47,12 +47,18 @@ def deferred() -> Iterator[None]:
     """A signal taken inside stops the run at the end of the block, not half-way through it.
 
     For imports: a KeyboardInterrupt inside a native module's initialisation can turn into
-    that module's own error (jsonschema-rs panics), with a Rust backtrace on stderr.
+    that module's own error (jsonschema-rs panics), with a Rust backtrace on stderr. An error
+    out of the block once a signal was taken is the signal's doing (GitPython's import runs
+    `git version`, which the same Ctrl-C kills): the run stops as interrupted.
     """
     global _deferring
     _deferring = True
     try:
         yield
+    except Exception:
+        if _received is not None and not _finishing:
+            raise KeyboardInterrupt from None
+        raise
     finally:
         _deferring = False
     if _received is not None and not _finishing:

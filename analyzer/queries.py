@@ -10,7 +10,6 @@ import tree_sitter
 
 from analyzer import resources
 from analyzer.errors import QueryError, UsageError
-from analyzer.parse import C_LANGUAGE
 
 # The capture vocabulary (queries/README.md): field captures fill the dataclass field of the
 # same name; anchor captures name what a match means.
@@ -29,6 +28,8 @@ def check_identifiers(idents: tuple[str, ...]) -> None:
 @functools.cache
 def load_query(name: str, tracked: tuple[str, ...] = ()) -> tree_sitter.Query:
     """Compile queries/<name>.scm, with the placeholder replaced by the quoted `tracked` names."""
+    from analyzer.parse import C_LANGUAGE  # the grammar loads with the first query: scan checks names without it
+
     check_identifiers(tracked)
     text = (resources.queries_dir() / f"{name}.scm").read_text(encoding="utf-8")
     text = text.replace(PLACEHOLDER, " ".join(f'"{ident}"' for ident in tracked))

@@ -43,7 +43,7 @@ def reports_dir() -> Path:
     return _find("reports")
 
 
-def _result_inputs() -> list[tuple[str, Path]]:
+def _result_inputs() -> list[tuple[str, str]]:
     """Every file a result can depend on, by a stable name: the package's own files (all of its
     code, and the data when installed inside it) and, in a checkout, queries/ and reports/."""
     roots = {"analyzer": _PACKAGE}
@@ -52,11 +52,16 @@ def _result_inputs() -> list[tuple[str, Path]]:
             roots[name] = folder
     files = []
     for name, root in roots.items():
-        for path in root.rglob("*"):
-            relative = path.relative_to(root)
-            if "__pycache__" in relative.parts or path.suffix == ".pyc" or not path.is_file():
-                continue  # compiled copies follow their sources
-            files.append((f"{name}/{relative.as_posix()}", path))
+        # os.walk, not Path.rglob: a fifth of the time, and every run pays it. Neither enters a
+        # symlinked folder.
+        for where, subfolders, names in os.walk(root):
+            subfolders[:] = [sub for sub in subfolders if sub != "__pycache__"]  # compiled copies follow their sources
+            prefix = os.path.relpath(where, root).replace(os.sep, "/") + "/"
+            for file in names:
+                full = os.path.join(where, file)
+                if file == "__pycache__" or os.path.splitext(file)[1] == ".pyc" or not os.path.isfile(full):
+                    continue
+                files.append((f"{name}/{prefix.removeprefix('./')}{file}", full))
     return sorted(files)
 
 
@@ -71,7 +76,8 @@ def fingerprint() -> str:
 
     digest = hashlib.sha256(__version__.encode())
     for name, path in _result_inputs():
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read()
         # Name and length first: no two different file sets can hash the same byte stream.
         digest.update(f"\0{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
         digest.update(data)

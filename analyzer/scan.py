@@ -10,22 +10,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from analyzer import __version__, cache_codec, families
+from analyzer import __version__, cache_codec, families, interrupts
 from analyzer.cache import ResultCache, cache_key, default_path
-from analyzer.candidates import DeltaStats, find_candidates
 from analyzer.extract import detect_project
-from analyzer.extract.kernel import analyze_file
 from analyzer.extract.unit import FileResult
 from analyzer.families import Release
-from analyzer.model import InitTable, Project, Report
+from analyzer.model import InitTable, Project, Report, SourceKind
 from analyzer.progress import silent
 from analyzer.queries import check_identifiers
 from analyzer.sources import Source
 from analyzer.sources.git import GitSource
-from analyzer.sources.tarball import TarballSource
 from analyzer.vocab import FLAG
-from analyzer.workers import worker_pool
+
+if TYPE_CHECKING:
+    from analyzer.candidates import DeltaStats
 
 PREDICATES = ("is_global_init", "is_child_reaper", "is_container_init")
 SIGNAL_CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
@@ -41,6 +41,12 @@ def tracked_for(project: Project, tracked: Sequence[str] | None, extra: Sequence
     return idents
 
 
+def _delta_stats() -> DeltaStats:
+    from analyzer.candidates import DeltaStats  # the text search, which a warm run never loads
+
+    return DeltaStats()
+
+
 @dataclass(slots=True)
 class RunStats:
     """How much work a run did: file results needed, found in the cache, and parsed."""
@@ -49,7 +55,7 @@ class RunStats:
     cached: int = 0
     parsed: int = 0  # distinct (path, blob) pairs parsed in this run
     cached_reports: int = 0
-    candidates: DeltaStats = field(default_factory=DeltaStats)  # how candidate files were found
+    candidates: DeltaStats = field(default_factory=_delta_stats)  # how candidate files were found
 
 
 def scan_many(
@@ -70,7 +76,10 @@ def scan_many(
             own.close()
     plans = []
     for source in sources:
-        if isinstance(source, TarballSource):  # its first pass may as well look for the kernel's names
+        if source.info.kind is SourceKind.TARBALL:  # its first pass may as well look for the kernel's names
+            from analyzer.sources.tarball import TarballSource
+
+            assert isinstance(source, TarballSource)
             source.prefetch_hint = tracked_for(Project.KERNEL, tracked, extra)
         kind = Project(project) if project else detect_project(source)
         plans.append(_Plan(source, kind, tracked_for(kind, tracked, extra)))
@@ -79,6 +88,8 @@ def scan_many(
         if plan.report_key and (text := cache.get("report", plan.report_key)) is not None:
             reports[i] = replace(cache_codec.report_from_text(text), source=plan.source.info)
     todo = [plan for i, plan in enumerate(plans) if i not in reports]
+    if not todo and stats is None:  # every report from the cache: no search, nothing to count
+        return [reports[i] for i in range(len(plans))]
     if todo:
         progress(f"searching {len(todo)} tree(s) for {len({i for p in todo for i in p.idents})} names")
     stats = stats if stats is not None else RunStats()
@@ -127,6 +138,8 @@ def _find_candidates(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats
         if isinstance(plan.source, GitSource) and plan.idents:
             groups.setdefault((plan.source.git_dir, plan.idents), []).append(plan.source)
     for (_git_dir, idents), group in groups.items():
+        from analyzer.candidates import find_candidates
+
         find_candidates(group, idents, cache, stats.candidates)
     for plan in plans:
         plan.candidates = plan.source.candidate_files(plan.idents) if plan.idents else {}
@@ -174,12 +187,17 @@ def _run_jobs(
     jobs: list[tuple[str, str, bytes, tuple[str, ...]]], progress: Callable[[str], None] = silent
 ) -> list[FileResult]:
     """Analyze files, over every core when there are enough of them."""
+    if jobs:
+        with interrupts.deferred():  # the parser, imported whole (and once, before workers fork)
+            from analyzer.extract import kernel  # noqa: F401
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) < _PARALLEL_FROM or workers < 2:
         results = (_analyze_job(job) for job in jobs)
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
     # Forked workers inherit the family registry, families registered at run time included;
     # Ctrl-C reaches only the parent while it waits (analyzer/workers.py).
+    from analyzer.workers import worker_pool
+
     with worker_pool(workers) as pool:
         done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
         return [_tick(progress, i, len(jobs), result) for i, result in enumerate(done, start=1)]
@@ -196,6 +214,8 @@ def _analyze_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:
 
 def analyze_one(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> FileResult:
     """One file through the parse unit, with every per-file family's extractor (run in a worker)."""
+    from analyzer.extract.kernel import analyze_file  # a warm run parses nothing
+
     extractors = {f.name: f.per_file for f in families.per_file() if f.per_file is not None}
     return analyze_file(path, blob, data, tracked, extractors=extractors)
 

@@ -85,6 +85,7 @@ def fresh_codec_plans() -> None:
     every mutant from a process that ran the tests once, reaches the code that builds them)."""
     codec._encoders.cache_clear()
     codec._decoders.cache_clear()
+    codec.record_tuples.cache_clear()
 
 
 @pytest.fixture

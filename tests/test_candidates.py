@@ -108,3 +108,19 @@ def test_the_fingerprint_covers_the_code(tmp_path: Path, monkeypatch: pytest.Mon
         assert resources.fingerprint() != before
     finally:
         resources.fingerprint.cache_clear()
+
+
+def test_the_fingerprint_reads_every_file_but_compiled_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import analyzer.resources as resources
+
+    package = tmp_path / "analyzer"
+    for name in ("words.py", "report/html/page.css", ".hidden", "__pycache__/words.cpython-311.pyc", "old.pyc"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(name)
+    (package / "elsewhere").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "never.py").write_text("")
+    resources.queries_dir(), resources.reports_dir()  # found in this checkout before the package moves
+    monkeypatch.setattr(resources, "_PACKAGE", package)
+    names = [name for name, _ in resources._result_inputs() if name.startswith("analyzer/")]
+    assert names == ["analyzer/.hidden", "analyzer/report/html/page.css", "analyzer/words.py"]

@@ -16,6 +16,7 @@ from analyzer.cache import ResultCache, cache_key
 from analyzer.extract.unit import FileResult
 from analyzer.model import (
     ConditionalSignal,
+    DeliveryCell,
     Disposition,
     FileStat,
     ForceAssignment,
@@ -25,6 +26,7 @@ from analyzer.model import (
     KillPath,
     Location,
     Occurrence,
+    Reason,
     Report,
     SignalMask,
     Site,
@@ -33,7 +35,20 @@ from analyzer.model import (
 from analyzer.scan import RunStats, scan_many
 from analyzer.sources import open_source
 from analyzer.sources.directory import DirectorySource
-from analyzer.vocab import Accounting, Attribution, Branch, Construct, Disposal, Project, SiteKind, SourceKind
+from analyzer.vocab import (
+    Accounting,
+    Attribution,
+    Branch,
+    Construct,
+    Delivered,
+    Disposal,
+    Outcome,
+    Project,
+    Sender,
+    SiteKind,
+    SourceKind,
+    Target,
+)
 from tests.facts_api import dispositions, file_stats, init_scope, write_tree
 
 FLAG = "SIGNAL_UNKILLABLE"
@@ -241,6 +256,24 @@ def test_a_file_result_comes_back_from_the_cache_as_it_went_in() -> None:
     back = cache_codec.file_result_from_text(cache_codec.file_result_to_text(result))
     assert back == result
     assert all(type(records) is list for records in back.facts.values())
+
+
+def test_a_tuple_of_records_many_records_hold_is_stored_and_decoded_once() -> None:
+    pid = Reason("kernel/fork.c", 2541, "p->pid", "2")
+    unkillable = Reason("kernel/signal.c", 90, "unkillable(t)", "true")
+    first, second = (pid, unkillable), (pid, replace(unkillable, value="false"))
+    cells = tuple(
+        DeliveryCell(Target.CONTAINER_INIT, sender, Delivered.DEFAULT, signal, Outcome.DROPPED, because)
+        for sender, because in ((Sender.SAME_NS, first), (Sender.KERNEL, second), (Sender.ANCESTOR_NS, ()))
+        for signal in ("SIGHUP", "SIGTERM")
+    )
+    report = replace(every_family_report(), facts={**every_family_report().facts, "delivery": cells})
+    text = cache_codec.report_to_text(report)
+    assert text.count('"kernel/fork.c"') == 1 and text.count("unkillable(t)") == 2
+    back = cache_codec.report_from_text(text)
+    assert back == report
+    assert len({id(cell.because) for cell in back.of("delivery")}) == 3  # two tuples and the empty one
+    assert back.of("delivery")[0].because[0] is back.of("delivery")[2].because[0]  # one Reason decoded
 
 
 def test_records_of_a_family_no_longer_registered_are_dropped() -> None:

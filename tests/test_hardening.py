@@ -435,6 +435,31 @@ def test_ctrl_c_at_any_moment_exits_130_with_no_output_file_and_a_sound_cache(tm
         assert counts[phase] >= 2, counts  # every phase was hit, more than once
 
 
+DEFERRED = """
+import os, signal
+from analyzer import interrupts
+
+interrupts.take_over()
+try:
+    with interrupts.deferred():
+        raise RuntimeError("no signal: the error itself")
+except RuntimeError as exc:
+    print(exc)
+try:
+    with interrupts.deferred():
+        os.kill(os.getpid(), signal.SIGINT)  # also kills the child the block runs, which then fails
+        raise RuntimeError("git version: exit code -2")
+except KeyboardInterrupt:
+    print("interrupted")
+interrupts.leave(0)
+"""
+
+
+def test_a_block_that_fails_once_a_signal_was_taken_stops_as_interrupted() -> None:
+    done = subprocess.run([sys.executable, "-c", DEFERRED], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout == "no signal: the error itself\ninterrupted\n"
+
+
 # Tarballs: .tar.zst, hostile members, bombs
 
 

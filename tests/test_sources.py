@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
+import git
+import gitdb.exc
 import pytest
 
 from analyzer.errors import SourceError
 from analyzer.scan import scan_many
 from analyzer.sources import open_source
+from analyzer.sources.git import GitSource, git_dir_of, open_repo
 from analyzer.sources.tarball import TarballSource
 from tests.conftest import FIXTURES
 
@@ -92,3 +97,78 @@ def test_unreadable_inputs_give_source_errors(tmp_path: Path) -> None:
     (tmp_path / "broken.tar.gz").write_bytes(b"not a tarball")
     with pytest.raises(SourceError, match="cannot read tarball"):
         open_source(str(tmp_path / "broken.tar.gz")).candidate_files(("SIGNAL_UNKILLABLE",))
+
+
+def _gitpython_resolution(repo: Path, ref: str) -> tuple[str | None, str] | str:
+    """(commit, tree) of `ref` as GitPython's rev_parse reads it (how refs were resolved before
+    git itself did it), or the kind of object it names, or "bad" when it names none."""
+    handle = git.Repo(repo)
+    try:
+        target = handle.rev_parse(ref)
+        while isinstance(target, git.TagObject):
+            target = target.object
+    except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError):
+        return "bad"
+    if isinstance(target, git.Commit):
+        return target.hexsha, target.tree.hexsha
+    return (None, target.hexsha) if isinstance(target, git.Tree) else target.type
+
+
+def test_refs_resolve_as_gitpython_resolves_them(kernel_repo: Path) -> None:
+    def run(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=kernel_repo, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    run("tag", "tree-tag", "v-r1^{tree}")  # a tag naming a bare tree, as v2.6.11 does
+    run("tag", "-m", "again", "tag-of-tag", "v-r2")
+    sha = run("rev-parse", "v-r3^{commit}")
+    refs = [
+        *("v-r1", "main", "HEAD", sha, sha[:10], "v-r3~1", "main^", "tree-tag", "tag-of-tag", "v-r2^{tree}"),
+        *("v-r2:kernel", "v-r2:Makefile", "v-r9", "v-r2^{blob}", "nope:Makefile", "v-r1 main"),
+    ]
+    for ref in refs:
+        expected = _gitpython_resolution(kernel_repo, ref)
+        try:
+            info = GitSource(str(kernel_repo / ".git"), ref).info
+            got: tuple[str | None, str | None] | str = (info.commit, info.tree)
+        except SourceError as exc:
+            got = "bad" if "is not a ref or commit" in str(exc) else str(exc).split(" names a ")[1].split(",")[0]
+        assert got == expected, ref
+    git_dir = str(kernel_repo / ".git")
+    releases = {ref: GitSource(git_dir, ref).info.release for ref in ("v-r1", sha, "tree-tag", "v-r2:kernel")}
+    assert releases == {"v-r1": "2.6.25", sha: "6.1", "tree-tag": "2.6.25", "v-r2:kernel": None}
+
+
+def test_a_repo_path_finds_the_git_dir_open_repo_finds(
+    kernel_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(kernel_repo), str(bare)], check=True)
+    mirror = tmp_path / "mirror.git"
+    shutil.copytree(bare, mirror)
+    (mirror / "config").unlink()
+    linked = tmp_path / "linked"
+    subprocess.run(["git", "worktree", "add", "-q", str(linked), "v-r1"], cwd=kernel_repo, check=True)
+    separate = tmp_path / "separate"
+    elsewhere = str(tmp_path / "separate.git")
+    subprocess.run(["git", "init", "-q", "--separate-git-dir", elsewhere, str(separate)], check=True)
+    paths = [kernel_repo, bare, mirror, linked, separate, kernel_repo / ".git", kernel_repo / "kernel", tmp_path]
+    paths += [tmp_path / "missing", linked / ".git"]
+    (tmp_path / "not-a-repo" / "HEAD").mkdir(parents=True)  # a HEAD of no repo, on the way up
+
+    def found(finder: Callable[[str | None], str], path: str | None) -> str:
+        try:
+            return finder(path)
+        except SourceError as exc:
+            return str(exc)
+
+    def gitpython(path: str | None) -> str:
+        return str(open_repo(path).git_dir)
+
+    for path in [*paths, *(Path(f"{p}/") for p in paths[:3])]:
+        assert found(git_dir_of, str(path)) == found(gitpython, str(path)), path
+    # No path: the repo around the current directory, looked for upwards.
+    below = [kernel_repo / "kernel", bare / "objects", linked / "kernel", tmp_path / "not-a-repo"]
+    for cwd in [*paths[:6], *below, tmp_path]:
+        monkeypatch.chdir(cwd)
+        assert found(git_dir_of, None) == found(gitpython, None), cwd

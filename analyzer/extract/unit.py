@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tree_sitter
-
-from analyzer import parse, preprocess
 from analyzer.model import FileStat, Location, Occurrence, Site
+
+if TYPE_CHECKING:  # a cached result needs neither the parser nor the preprocessor
+    import tree_sitter
+
+    from analyzer import preprocess
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ def parse_bounded(data: bytes, conditionals: bool = True) -> tuple[bytes, tree_s
     without, the raw text is parsed (a header read for its #defines in every branch).
     Returns the text parsed and its tree.
     """
+    from analyzer import parse, preprocess
+
     text = preprocess.variant(data, preprocess.lex(data)) if conditionals else data
     try:
         return text, parse.parse(text, parse.deadline_seconds())

@@ -5,14 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from analyzer.extract.callgraph import ENTRY, calls_in, kill_paths
-from analyzer.extract.force import force_assignments
-from analyzer.extract.masks import masks_from_sites
 from analyzer.families.base import Change, Family, Level, Line, Pairing, default_change_lines
-from analyzer.families.context import Release
+from analyzer.families.context import FileFacts, Release
 from analyzer.model import ForceAssignment, Hop, KillPath, Location, SignalMask, Status
 from analyzer.vocab import FLAG
 from analyzer.words import guard_chain, place
+
+# Extractors are imported where they run: a report read from the cache runs none.
 
 # --- signal classes ------------------------------------------------------------------------
 
@@ -35,6 +34,12 @@ def _mask_change(change: Change) -> list[Line]:
     return lines
 
 
+def _masks_in(facts: FileFacts) -> list[SignalMask]:
+    from analyzer.extract.masks import masks_from_sites
+
+    return masks_from_sites(list(facts.sites), facts.data, facts.layout)
+
+
 MASKS = Family(
     name="mask",
     title="Signal classes",
@@ -49,7 +54,7 @@ MASKS = Family(
     levels=(Level(lambda m: (m.name, m.location.path)), Level(lambda m: m.name, Status.MOVED)),
     describe=_describe_mask,
     name_of=lambda m: m.name,
-    per_file=lambda facts: masks_from_sites(list(facts.sites), facts.data, facts.layout),
+    per_file=_masks_in,
     order=lambda m: m.location,
     describe_change=_mask_change,
     list_unchanged=True,
@@ -60,6 +65,8 @@ MASKS = Family(
 
 def _entry_file(release: Release) -> str | None:
     """The .c file defining the kill system call: the kill path and the force decision live there."""
+    from analyzer.extract.callgraph import ENTRY
+
     return next(
         (p for p, r in release.files.items() if p.endswith(".c") and any(h.caller == ENTRY for h in r.of("call"))),
         None,
@@ -75,13 +82,19 @@ def _release_calls(release: Release) -> list[Hop]:
     return [h for p, r in release.files.items() if p.endswith(".h") or p == entry for h in r.of("call")]
 
 
+def _calls_in(facts: FileFacts) -> list[Hop]:
+    from analyzer.extract.callgraph import calls_in
+
+    return calls_in(facts.tree, facts.locate) if facts.tree is not None else []
+
+
 CALLS = Family(
     name="call",
     title="Calls",
     record=Hop,
     report_key="calls",
     compared=lambda h: {"callee": h.callee},
-    per_file=lambda facts: calls_in(facts.tree, facts.locate) if facts.tree is not None else [],
+    per_file=_calls_in,
     per_release=_release_calls,
     shown=False,
 )
@@ -125,6 +138,12 @@ def _release_force(release: Release) -> list[ForceAssignment]:
     return list(release.files[entry].of("force")) if entry is not None else []
 
 
+def _force_in(facts: FileFacts) -> list[ForceAssignment]:
+    from analyzer.extract.force import force_assignments
+
+    return force_assignments(facts.tree, facts.data, facts.layout, facts.locate) if facts.tree is not None else []
+
+
 FORCE = Family(
     name="force",
     title="Force decision",
@@ -149,9 +168,7 @@ FORCE = Family(
     likeness=_force_likeness,
     describe=_describe_force,
     name_of=lambda f: f"{f.function}: {f.variable} = {f.value}",
-    per_file=lambda facts: (
-        force_assignments(facts.tree, facts.data, facts.layout, facts.locate) if facts.tree is not None else []
-    ),
+    per_file=_force_in,
     per_release=_release_force,
 )
 
@@ -218,6 +235,8 @@ def _release_kill_paths(release: Release) -> tuple[KillPath, ...]:
         for s in release.of("site")
         if s.ident == FLAG and (s.location.path == entry or not s.location.path.endswith(".c") or s.function not in own)
     ]
+    from analyzer.extract.callgraph import kill_paths
+
     return kill_paths(release.of("call"), tests)
 
 

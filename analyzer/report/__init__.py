@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from analyzer.diff import ReportDiff
-from analyzer.explain import Explanation
-from analyzer.history import Timeline
 from analyzer.model import Report, SourceInfo
-from analyzer.verify import Verification
+
+# Each kind of result is imported where it is told apart: a command loads only its own.
+if TYPE_CHECKING:
+    from analyzer.diff import ReportDiff
+    from analyzer.explain import Explanation
+    from analyzer.history import Timeline
+    from analyzer.verify import Verification
 
 SourceLines = Callable[[SourceInfo, str], "list[str] | None"]
 
@@ -30,13 +34,22 @@ def render(
     `show_all`: a text diff lists unchanged sites too; `view`: a timeline's text, "changes" or "grid";
     `verbose`: a delivery table's text gives each cell's conditions.
     """
-    if isinstance(obj, Explanation | Verification):
-        return _render_delivery(obj, fmt, verbose)
+    if not isinstance(obj, Report):
+        from analyzer.explain import Explanation
+
+        if isinstance(obj, Explanation):
+            return _render_delivery(obj, fmt, verbose)
+        from analyzer.verify import Verification
+
+        if isinstance(obj, Verification):
+            return _render_delivery(obj, fmt, verbose)
     if fmt == "html":
         from analyzer.report.html import render_html
 
         return render_html(obj, source_lines, source_url)
     if fmt == "sarif":
+        from analyzer.diff import ReportDiff
+
         if not isinstance(obj, ReportDiff):
             from analyzer.errors import UsageError
 
@@ -54,22 +67,28 @@ def render(
         return json_report.dumps(json_report.to_json(obj))
     from analyzer.report import text
 
-    if isinstance(obj, Timeline):
-        if view == "changes":
-            from analyzer.report.history_text import render_changes
+    if isinstance(obj, Report):
+        return text.render_report(obj, color)
+    from analyzer.diff import ReportDiff
 
-            return render_changes(obj, color)
-        return text.render_timeline(obj, color)
-    return text.render_diff(obj, color, show_all) if isinstance(obj, ReportDiff) else text.render_report(obj, color)
+    if isinstance(obj, ReportDiff):
+        return text.render_diff(obj, color, show_all)
+    if view == "changes":  # a timeline
+        from analyzer.report.history_text import render_changes
+
+        return render_changes(obj, color)
+    return text.render_timeline(obj, color)
 
 
 def _render_delivery(obj: Explanation | Verification, fmt: str, verbose: bool) -> str:
+    from analyzer.explain import Explanation
     from analyzer.report import explain_text
-    from analyzer.report import json as json_report
 
     if fmt == "json":
+        from analyzer.report import json as json_report
+
         return json_report.dumps(json_report.delivery_json(obj))
-    if isinstance(obj, Verification):
+    if not isinstance(obj, Explanation):
         return explain_text.render_verification(obj, verbose)
     if fmt in ("md", "rst", "csv"):
         from analyzer.report.tables import render_explanation
@@ -86,6 +105,13 @@ def to_json(obj: Report | ReportDiff | Timeline | Explanation | Verification) ->
     """The JSON form of any result."""
     from analyzer.report import json as json_report
 
-    if isinstance(obj, Explanation | Verification):
-        return json_report.delivery_json(obj)
+    if not isinstance(obj, Report):
+        from analyzer.explain import Explanation
+
+        if isinstance(obj, Explanation):
+            return json_report.delivery_json(obj)
+        from analyzer.verify import Verification
+
+        if isinstance(obj, Verification):
+            return json_report.delivery_json(obj)
     return json_report.to_json(obj)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from analyzer.explain import ASSUMPTIONS, KILLED_MEANS, Explanation
 from analyzer.model import DeliveryCell
-from analyzer.verify import Verification
 from analyzer.vocab import Delivered, Outcome, Sender, Target
+
+if TYPE_CHECKING:
+    from analyzer.verify import Verification
 
 # How the reader knows each sender (prose beside DELIVERY.md's word, which stays the heading).
 SENDER_WORDS = {

@@ -6,19 +6,19 @@ import functools
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
-
-from analyzer import __version__, codec, families, resources
-from analyzer.diff import Change, ReportDiff
+from analyzer import __version__, codec, families, interrupts, resources
 from analyzer.errors import ReportError
-from analyzer.explain import Explanation
-from analyzer.history import Timeline
 from analyzer.model import Report, SourceInfo, Status
-from analyzer.verify import Verification
+
+# Each kind of result is imported where it is told apart: a command loads only its own.
+if TYPE_CHECKING:
+    from analyzer.diff import Change, ReportDiff
+    from analyzer.explain import Explanation
+    from analyzer.history import Timeline
+    from analyzer.verify import Verification
 
 REPORT_SCHEMA = "siganalyze/report"
 DIFF_SCHEMA = "siganalyze/diff"
@@ -64,6 +64,8 @@ def _schemas() -> dict[str, dict[str, Any]]:
 @functools.cache
 def _fast_validator(schema_name: str) -> Any:
     """jsonschema-rs: validates a 40,000-site report in 0.04 s where jsonschema takes 9 s."""
+    with interrupts.deferred():  # a native module: a Ctrl-C inside its initialisation panics it
+        import jsonschema_rs
     schemas = _schemas()
     registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in schemas.values()])
     return jsonschema_rs.validator_for(schemas[schema_name], registry=registry)
@@ -117,40 +119,50 @@ def _check_consistency(data: dict[str, Any], origin: str) -> None:
 
 def to_json(obj: Report | ReportDiff | Timeline) -> dict[str, Any]:
     """The JSON form of a report, a diff or a timeline."""
-    if isinstance(obj, Timeline):
-        return {
-            "schema": HISTORY_SCHEMA,
-            "schema_version": SCHEMA_VERSION,
-            "tool_version": __version__,
-            "releases": [codec.encode(info) for info in obj.releases],
-            "rows": [
-                {
-                    "family": row.family,
-                    "label": row.label,
-                    "cells": [cell.value for cell in row.cells],
-                    "facts": [None if r is None else codec.encode(r) for r in row.records],
-                }
-                for row in obj.rows
-            ],
-        }
+    if isinstance(obj, Report):
+        return _report_json(obj)
+    from analyzer.diff import ReportDiff
+
     if isinstance(obj, ReportDiff):
-        lists: dict[str, list[dict[str, Any]]] = {"changes": [], "fact_changes": []}
-        for change in obj.changes:
-            lists.setdefault(families.family(change.family).diff_key, []).append(_change(change))
-        return {
-            "schema": DIFF_SCHEMA,
-            "schema_version": SCHEMA_VERSION,
-            "tool_version": __version__,
-            "old": codec.encode(obj.old),
-            "new": codec.encode(obj.new),
-            "tracked": list(obj.tracked),
-            "absent_in_old": list(obj.absent_in_old),
-            "absent_in_new": list(obj.absent_in_new),
-            "untracked_in_old": list(obj.untracked_in_old),
-            "untracked_in_new": list(obj.untracked_in_new),
-            "summary": {status.value: sum(c["status"] == status for c in lists["changes"]) for status in Status},
-            **lists,
-        }
+        return _diff_json(obj)
+    return {
+        "schema": HISTORY_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "releases": [codec.encode(info) for info in obj.releases],
+        "rows": [
+            {
+                "family": row.family,
+                "label": row.label,
+                "cells": [cell.value for cell in row.cells],
+                "facts": [None if r is None else codec.encode(r) for r in row.records],
+            }
+            for row in obj.rows
+        ],
+    }
+
+
+def _diff_json(obj: ReportDiff) -> dict[str, Any]:
+    lists: dict[str, list[dict[str, Any]]] = {"changes": [], "fact_changes": []}
+    for change in obj.changes:
+        lists.setdefault(families.family(change.family).diff_key, []).append(_change(change))
+    return {
+        "schema": DIFF_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "old": codec.encode(obj.old),
+        "new": codec.encode(obj.new),
+        "tracked": list(obj.tracked),
+        "absent_in_old": list(obj.absent_in_old),
+        "absent_in_new": list(obj.absent_in_new),
+        "untracked_in_old": list(obj.untracked_in_old),
+        "untracked_in_new": list(obj.untracked_in_new),
+        "summary": {status.value: sum(c["status"] == status for c in lists["changes"]) for status in Status},
+        **lists,
+    }
+
+
+def _report_json(obj: Report) -> dict[str, Any]:
     accounting: dict[str, int] = {"total": len(obj.occurrences), **obj.accounting()}
     return {
         "schema": REPORT_SCHEMA,
@@ -170,10 +182,9 @@ def to_json(obj: Report | ReportDiff | Timeline) -> dict[str, Any]:
 
 def delivery_json(obj: Explanation | Verification) -> dict[str, Any]:
     """explain's table or verify's cases as JSON."""
-    from analyzer.explain import ASSUMPTIONS, KILLED_MEANS
-    from analyzer.verify import Verification
+    from analyzer.explain import ASSUMPTIONS, KILLED_MEANS, Explanation
 
-    if isinstance(obj, Verification):
+    if not isinstance(obj, Explanation):
         return {
             "schema": VERIFY_SCHEMA,
             "schema_version": SCHEMA_VERSION,
@@ -241,6 +252,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
 
 def diff_from_json(data: dict[str, Any]) -> ReportDiff:
     """Rebuild a ReportDiff from its (validated) JSON form."""
+    from analyzer.diff import Change, ReportDiff
+
     known = {f.name: f.record for f in families.families()}
     changes = tuple(
         Change(
@@ -300,6 +313,8 @@ def write_text(text: str, path: Path) -> None:
             with path.open("w", encoding="utf-8") as out:
                 out.write(text)
             return
+        import tempfile  # with -o only: it brings shutil and the compressors
+
         target = path.resolve() if path.is_symlink() else path
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from analyzer import families
-from analyzer.diff import ReportDiff
 from analyzer.families import Change, Family, change_lines
-from analyzer.history import Timeline
 from analyzer.model import Accounting, Report, Status
 from analyzer.vocab import Cell
 from analyzer.words import counted, describe_source
+
+if TYPE_CHECKING:  # a scan's text needs neither module
+    from analyzer.diff import ReportDiff
+    from analyzer.history import Timeline
 
 __all__ = [
     "SIGN_COLOUR",

@@ -62,6 +62,6 @@ def open_source(spec: str, repo: str | None = None) -> Source:
         raise SourceError(f"{spec}: not a directory or a source tarball ({', '.join(TARBALL_SUFFIXES)})")
     if looks_like_path(spec):
         raise SourceError(f"{spec}: no such file or directory")
-    from analyzer.sources.git import GitSource, open_repo
+    from analyzer.sources.git import GitSource, git_dir_of
 
-    return GitSource(open_repo(repo), spec)
+    return GitSource(git_dir_of(repo or None), spec)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from analyzer.errors import SiganalyzeError
 from analyzer.model import SourceInfo, SourceKind
 from analyzer.sources import Source
-from analyzer.sources.git import GitSource, open_repo
+from analyzer.sources.git import GitSource, git_dir_of
 
 SourceLines = Callable[[SourceInfo, str], "list[str] | None"]
 
@@ -38,6 +38,6 @@ def _reopen(info: SourceInfo) -> Source | None:
         return None
 
     try:
-        return GitSource(open_repo(info.repo), info.commit or info.tree or "")
+        return GitSource(git_dir_of(info.repo), info.commit or info.tree or "")
     except SiganalyzeError:
         return None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from analyzer.errors import SourceError
 from analyzer.model import SourceKind
 from analyzer.sources.directory import DirectorySource
+
+if TYPE_CHECKING:
+    import git
 
 
 class WorktreeSource(DirectorySource):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.delivery import machine
-from analyzer.delivery.positions import BAND, _shift_statements, banded, real_line, unbanded
+from analyzer.delivery.positions import BAND, BandedTable, _shift_statements, banded, real_line, unbanded
 from analyzer.families import delivery as delivery_family
 from analyzer.model import DeliveryCell, ForceAssignment, Location, Reason, Routine
 from analyzer.scan import scan
@@ -134,3 +134,55 @@ def test_two_names_in_one_band_fall_back_to_real_lines(monkeypatch: pytest.Monke
     one = Routine("f", "macro", ("x",), Location("k.h", 1, 1), "x")
     two = Routine("g", "macro", ("x",), Location("k.h", 2, 1), "x")
     assert banded({"f": one, "g": two}, [], []) is None
+
+
+def _force(line: int) -> ForceAssignment:
+    return ForceAssignment("force", "true", "g", Location("kernel/signal.c", line, 2), "force = true;")
+
+
+def test_every_record_has_a_band_of_its_own_up_to_the_last_slot() -> None:
+    """4095 force assignments fill slots 1 … 4095, 4096 flag sets fill 4096 … 8191: one more is refused."""
+    from tests.test_delivery_machine import flag_set
+
+    forces = [_force(line) for line in range(1, 4096)]
+    sets = [flag_set("copy_process", line=line) for line in range(1, 4097)]
+    placed = banded({}, forces, sets)
+    assert placed is not None
+    lines = [r.location.line for r in (*placed.force, *placed.sets)]
+    assert len(set(lines)) == len(lines) == 4095 + 4096  # no band shared
+    assert [real_line(r.location.line, placed.starts) for r in placed.force] == list(range(1, 4096))
+    assert [real_line(r.location.line, placed.starts) for r in placed.sets] == list(range(1, 4097))
+    assert banded({}, [*forces, _force(5000)], sets) is None
+    assert banded({}, forces, [*sets, flag_set("copy_process", line=5000)]) is None
+
+
+def test_a_table_moved_twice_onto_the_same_lines_is_moved_once() -> None:
+    cell = DeliveryCell(
+        Target.CONTAINER_INIT,
+        Sender.ANCESTOR_NS,
+        Delivered.BLOCKED,
+        "SIGKILL",
+        Outcome.KILLED,
+        (Reason("k.c", BAND + 3, "a", "1"), Reason("", 0, "b", "true")),
+        None,
+        "sigprocmask in main.c:3",
+    )
+    table = BandedTable([cell])
+    first = table.on({1: 100})
+    assert first == [
+        DeliveryCell(
+            Target.CONTAINER_INIT,
+            Sender.ANCESTOR_NS,
+            Delivered.BLOCKED,
+            "SIGKILL",
+            Outcome.KILLED,
+            (Reason("k.c", 103, "a", "1"), Reason("", 0, "b", "true")),
+            None,
+            "sigprocmask in main.c:3",
+        )
+    ]
+    again = table.on({1: 100})
+    assert again == first and again[0] is first[0]  # kept, not moved again
+    elsewhere = table.on({1: 200})
+    assert elsewhere[0].because[0] == Reason("k.c", 203, "a", "1")
+    assert table.on({1: 100})[0].because[0].line == 103

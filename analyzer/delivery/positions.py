@@ -40,8 +40,8 @@ def banded(routines: Mapping[str, Routine], force: Sequence[ForceAssignment], se
     """The inputs moved to their bands; None when two routine names hash to one slot (use real lines)."""
     starts: dict[int, int] = {}
     ordered = sorted(force, key=lambda f: f.location)
-    if len(ordered) >= _SET_SLOTS - _FORCE_SLOTS or len(sets) >= _ROUTINE_SLOTS - _SET_SLOTS:
-        return None
+    if len(ordered) > _SET_SLOTS - _FORCE_SLOTS or len(sets) > _ROUTINE_SLOTS - _SET_SLOTS:
+        return None  # more records than slots: a band would be shared
     moved_force = tuple(_move_record(f, _FORCE_SLOTS + i, starts) for i, f in enumerate(ordered))
     moved_sets = tuple(_move_record(s, _SET_SLOTS + i, starts) for i, s in enumerate(sets))
     moved: dict[str, Routine] = {}

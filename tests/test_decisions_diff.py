@@ -860,3 +860,43 @@ def test_losing_or_changing_a_test_or_clear_is_a_warning() -> None:
     }
     assert level(Status.ADDED, SiteKind.TEST) == "note"
     assert families.family("mask").severity(Change("mask", Status.REMOVED, None, None)) == "note"
+
+
+def _table_report(*cells: object) -> Report:
+    from analyzer.model import SourceInfo
+    from analyzer.vocab import SourceKind
+
+    return Report(SourceInfo(SourceKind.DIRECTORY, "t"), (FLAG,), {"delivery": tuple(cells)}, (), ())
+
+
+def test_a_family_listing_only_changes_lists_exactly_the_changed_records() -> None:
+    """The delivery table lists only what changed: one cell of three changed, one added; every row on request."""
+    from analyzer.model import DeliveryCell, Reason
+    from analyzer.vocab import Delivered, Outcome, Sender, Target
+
+    def cell(signal: str, outcome: Outcome, line: int = 5) -> DeliveryCell:
+        return DeliveryCell(
+            Target.GLOBAL_INIT, Sender.SAME_NS, Delivered.DEFAULT, signal, outcome, (Reason("k.c", line, "x", "1"),)
+        )
+
+    hup, term = cell("SIGHUP", Outcome.DROPPED), cell("SIGTERM", Outcome.DISCARDED)
+    same = diff_reports(_table_report(hup, term), _table_report(hup, term))
+    assert same.changes == () and not same.logic_changed
+    equal = diff_reports(_table_report(hup, term), _table_report(cell("SIGHUP", Outcome.DROPPED), term))
+    assert equal.changes == ()  # equal records, not the same objects: still nothing to list
+    every = diff_reports(_table_report(hup, term), _table_report(hup, term), every_row=True)
+    assert [(c.status, c.new.signal) for c in every.changes] == [
+        (Status.UNCHANGED, "SIGHUP"),
+        (Status.UNCHANGED, "SIGTERM"),
+    ]
+    killed = cell("SIGTERM", Outcome.KILLED)
+    changed = diff_reports(_table_report(hup, term), _table_report(hup, killed))
+    assert [(c.status, c.old.outcome, c.new.outcome) for c in changed.changes] == [
+        (Status.CHANGED, Outcome.DISCARDED, Outcome.KILLED)
+    ]
+    moved_reason = diff_reports(_table_report(hup, term), _table_report(hup, cell("SIGTERM", Outcome.DISCARDED, 9)))
+    assert moved_reason.changes == ()  # a reason on another line: the outcome is what is compared
+    grown = diff_reports(_table_report(hup), _table_report(hup, term))
+    assert [(c.status, c.new.signal) for c in grown.changes] == [(Status.ADDED, "SIGTERM")]
+    every_changed = diff_reports(_table_report(hup, term), _table_report(hup, killed), every_row=True)
+    assert [c.status for c in every_changed.changes] == [Status.UNCHANGED, Status.CHANGED]

@@ -257,14 +257,16 @@ class _InitRun:
 
 
 def _extract_init(plan: _Plan, run: _InitRun | None) -> InitTable:
-    """PID 1's table; its files' facts from the cache, the rest parsed in the worker pool."""
+    """PID 1's table; in a scan its files' facts come from the cache, the rest parsed in the worker pool."""
     from analyzer.extract.init import extract_init  # the init extractor is not needed for kernels
+
+    if run is None:  # `assemble` may run in a worker (log compares commits in a pool): parse here
+        return extract_init(plan.source, plan.project)
     from analyzer.init_files import CachedInitFiles
 
-    files = CachedInitFiles(plan.source, run.cache if run else ResultCache(None), run.progress if run else silent)
+    files = CachedInitFiles(plan.source, run.cache, run.progress)
     try:
         return extract_init(plan.source, plan.project, files)
     finally:
-        if run is not None:
-            run.stats.init_cached += files.cached
-            run.stats.init_parsed += files.parsed
+        run.stats.init_cached += files.cached
+        run.stats.init_parsed += files.parsed

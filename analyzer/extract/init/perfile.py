@@ -103,16 +103,17 @@ class _Forks:
 
     def __init__(self, text: bytes) -> None:
         self.any = _FORK_CALL.search(text.decode("utf-8", "replace")) is not None
-        self._functions: dict[int, bool] = {}  # function start -> a fork call could reach its calls
+        self._functions: dict[tuple[int, int], bool] = {}  # function span -> a fork call could reach its calls
 
     def forked(self, node: Node, function: Node | None) -> bool:
         if not self.any or function is None:
             return False
-        if function.start_byte not in self._functions:
-            self._functions[function.start_byte] = _FORK_CALL.search(node_text(function)) is not None or any(
+        span = (function.start_byte, function.end_byte)
+        if span not in self._functions:
+            self._functions[span] = _FORK_CALL.search(node_text(function)) is not None or any(
                 parent.type == "if_statement" for parent in syntax.ancestors(function)
             )
-        return self._functions[function.start_byte] and in_fork_child(node)
+        return self._functions[span] and in_fork_child(node)
 
 
 def unit_job(job: tuple[str, bytes, tuple[str, ...]]) -> str:

@@ -3,6 +3,11 @@
 The per-file step (analyzer/extract/init/perfile.py) fills them from one parse, in a worker;
 the result cache keeps them as JSON through the one codec. Offsets are bytes of the parsed
 text, lines and columns 1-based.
+
+They are not fact families: a family's per-file extractor runs on every file of a kernel
+scan, found by the tracked names and parsed once, while these come from the files an init
+extraction asks for, parsed twice (conditionals resolved, and raw for the #defines), and
+never reach a report themselves.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import pytest
 
 from analyzer import parse, workers
 from analyzer.cache import ResultCache
+from analyzer.extract.init import InitFiles
 from analyzer.model import Report
 from analyzer.scan import RunStats, scan_many
+from analyzer.sources import open_source
 from analyzer.sources.directory import DirectorySource
 from tests.conftest import FIXTURES
 from tests.facts_api import dispositions, init_scope, write_tree
@@ -138,3 +141,30 @@ def test_enough_files_are_parsed_in_the_worker_pool(tmp_path: Path, monkeypatch:
     serial = scan_init(root, ResultCache(tmp_path / "serial.sqlite"), RunStats())
     assert pools == [2, 2]
     assert serial.of("disposition") == pooled.of("disposition") and serial.init == pooled.init
+
+
+def test_a_git_trees_word_search_finds_what_git_grep_finds(tmp_path: Path) -> None:
+    work = tmp_path / "repo"
+    write_tree(
+        work,
+        {
+            "a.c": "void f(void) { signal(SIGTERM, SIG_IGN); }\n",
+            "b.h": "#define signal_ok 1 /* signals, not the word */\n",
+            "c.c": "int x = 1;\n",
+            "d.txt": "signal\n",  # not C: no step reads it
+            "e.c": "bin\0ary signal(\n",  # a binary C file is searched as git grep searches it
+        },
+    )
+    (work / "link.h").symlink_to("a.c")  # git grep searches no symbolic link
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", "r1"]):
+        subprocess.run(["git", *args], cwd=work, check=True)
+    source = open_source("HEAD", str(work))
+    files = InitFiles(source)
+    found = files.candidate_files(("signal", "sigaction"))
+    assert list(found) == ["a.c", "e.c"]
+    grep = source.candidate_files(("signal", "sigaction"))
+    assert found == {p: b for p, b in grep.items() if p.endswith((".c", ".h"))}
+    assert list(files.candidate_files(("x",))) == ["c.c"] and files.candidate_files(("signal_o",)) == {}
+    # a name git grep reads as a pattern (`.` any character) is left to git grep
+    assert list(files.candidate_files(("signal.ok",))) == ["b.h"]

@@ -3,16 +3,25 @@
 This class computes the facts in this process; the scan pipeline's subclass
 (analyzer/init_files.py) takes them from the result cache and parses the rest in a worker
 pool. Either way a file is read once, by one `git cat-file` per batch.
+
+Every step reads C files only, so a search finds C files only. In a git tree the C files
+are read once, together, and each kept as its set of words: the extraction's dozen
+searches for identifiers then cost no `git grep` of the whole tree each.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from analyzer.extract.init.perfile import unit_facts
 from analyzer.extract.init.records import UnitFacts
 from analyzer.extract.macros import FileDefines, file_defines
-from analyzer.sources import Source, read_many
+from analyzer.sources import Source, is_c_source, read_many
+from analyzer.sources.git import GitSource, read_blobs, regular_files
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # `git grep -w` reads it literally, as a word
+_WORD = re.compile(rb"[A-Za-z0-9_]+")  # `git grep -w`'s word characters: a whole-word hit is one of these runs
 
 
 class InitFiles:
@@ -21,15 +30,33 @@ class InitFiles:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.blobs: dict[str, str] = {}  # blob id (or content hash) of every file a search found
+        self._found: dict[tuple[str, ...], dict[str, str]] = {}
+        self._tree: dict[str, str] = {}  # a git tree's C files, path -> blob id
+        self._words: dict[str, frozenset[bytes]] | None = None  # ... and the words of each
         self._texts: dict[str, bytes] = {}
         self._units: dict[str, UnitFacts] = {}
         self._defines: dict[str, FileDefines] = {}
 
     def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
-        """Each file mentioning a word of `idents`, with its blob id (kept: it keys the file's facts)."""
-        found = self.source.candidate_files(idents)
-        self.blobs.update(found)
-        return found
+        """Each C file mentioning a word of `idents`, with its blob id (kept: it keys the file's facts)."""
+        key = tuple(idents)
+        if key not in self._found:
+            if isinstance(self.source, GitSource) and all(_IDENTIFIER.fullmatch(i) for i in key):
+                self._found[key] = self._word_search(self.source, key)
+            else:  # other sources search their own way; a name with regex characters goes to git grep
+                self._found[key] = {p: b for p, b in self.source.candidate_files(key).items() if is_c_source(p)}
+            self.blobs.update(self._found[key])
+        return self._found[key]
+
+    def _word_search(self, source: GitSource, idents: tuple[str, ...]) -> dict[str, str]:
+        """What `git grep -l -w` finds among the tree's C files, in its order, from their word sets."""
+        if self._words is None:
+            files = [(p, b) for p, b in regular_files(source.git_dir, source.treeish) if is_c_source(p)]
+            self._tree = dict(files)
+            self._texts.update(zip(self._tree, read_blobs(source.git_dir, [b for _, b in files]), strict=True))
+            self._words = {p: frozenset(_WORD.findall(self._texts[p])) for p in self._tree}
+        words = [i.encode() for i in idents]
+        return {p: b for p, b in self._tree.items() if not self._words[p].isdisjoint(words)}
 
     def texts(self, paths: Sequence[str]) -> dict[str, bytes]:
         """The bytes of `paths`, the ones not read yet in one batch."""

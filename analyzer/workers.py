@@ -27,17 +27,16 @@ def map_jobs(
     """
     workers = min(os.cpu_count() or 1, len(jobs))
     results: list[_Result] = []
-    if len(jobs) < PARALLEL_FROM or workers < 2:
-        done: Iterator[_Result] = (function(job) for job in jobs)
+    with contextlib.ExitStack() as stack:
+        done: Iterator[_Result]
+        if len(jobs) < PARALLEL_FROM or workers < 2:
+            done = map(function, jobs)
+        else:
+            # Forked workers inherit the family registry, families registered at run time included;
+            # Ctrl-C reaches only the parent while it waits (see worker_pool).
+            pool = stack.enter_context(worker_pool(workers))
+            done = pool.map(function, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
         for result in done:
-            results.append(result)
-            if tick is not None:
-                tick(len(results), len(jobs))
-        return results
-    # Forked workers inherit the family registry, families registered at run time included;
-    # Ctrl-C reaches only the parent while it waits (see worker_pool).
-    with worker_pool(workers) as pool:
-        for result in pool.map(function, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
             results.append(result)
             if tick is not None:
                 tick(len(results), len(jobs))

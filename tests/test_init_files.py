@@ -17,6 +17,7 @@ import pytest
 from analyzer import parse, workers
 from analyzer.cache import ResultCache
 from analyzer.extract.init import InitFiles
+from analyzer.extract.macros import FileDefines, file_defines
 from analyzer.model import Report
 from analyzer.scan import RunStats, scan_many
 from analyzer.sources import open_source
@@ -61,6 +62,8 @@ def test_an_edited_file_alone_is_parsed_again(tmp_path: Path) -> None:
 
 INIT_C = """#include <signal.h>
 
+#define STOP_SIGNAL SIGTERM
+
 static void on_term(int sig)
 {
 \t(void) sig;
@@ -68,7 +71,7 @@ static void on_term(int sig)
 
 int main(void)
 {
-\tsignal(SIGTERM, on_term);
+\tsignal(STOP_SIGNAL, on_term);
 \treturn 0;
 }
 """
@@ -87,7 +90,7 @@ def test_a_timed_out_parse_is_used_but_never_cached(tmp_path: Path, monkeypatch:
         patch.setattr(parse, "parse", late)
         slow_stats = RunStats()
         slow = scan_init(root, cache, slow_stats)
-    # init.c read for its calls and for its #defines: both parses timed out, reported as before
+    # init.c read for its calls and for its #defines (STOP_SIGNAL): both parses timed out, reported as before
     assert (slow_stats.init_parsed, slow_stats.init_cached) == (2, 0)
     assert init_scope(slow).timed_out == ("init.c",) and "SIGTERM" not in {
         name for name, row in dispositions(slow).items() if row.handler
@@ -168,3 +171,12 @@ def test_a_git_trees_word_search_finds_what_git_grep_finds(tmp_path: Path) -> No
     assert list(files.candidate_files(("x",))) == ["c.c"] and files.candidate_files(("signal_o",)) == {}
     # a name git grep reads as a pattern (`.` any character) is left to git grep
     assert list(files.candidate_files(("signal.ok",))) == ["b.h"]
+
+
+def test_a_file_without_define_is_not_parsed_for_its_defines(monkeypatch: pytest.MonkeyPatch) -> None:
+    def late(data: bytes, deadline_seconds: float | None = None) -> object:
+        raise parse.ParseTimeout(deadline_seconds or 0)
+
+    monkeypatch.setattr(parse, "parse", late)
+    assert file_defines("a.c", b"int f(void) { return signal(SIGTERM, SIG_IGN) != 0; }\n") == FileDefines("a.c")
+    assert file_defines("b.h", b"#define A 1\n").timed_out  # one #define: parsed (and here it timed out)

@@ -68,6 +68,8 @@ class FileDefines:
 
 def file_defines(path: str, data: bytes) -> FileDefines:
     """The #defines of one file's raw text, every branch of its conditionals (the per-file step)."""
+    if b"define" not in data:  # the grammar's #define token spells it out: nothing to parse for
+        return FileDefines(path)
     _, tree = parse_bounded(data, conditionals=False)
     if tree is None:
         return FileDefines(path, timed_out=True)

@@ -1,8 +1,11 @@
 """PID 1's signal table: which signals an init handles, ignores, blocks (and dispatches) or leaves alone.
 
-The steps, one module each: scope (which files are PID 1), decisions (calls -> decisions, with
-arguments and handlers), order (program order from main(), what is set aside), dispatch and
-summary (who reads blocked signals back), rows (the final table).
+First each file is parsed once into records (perfile, with branches, switches and summary
+for what needs the tree; records; files reads them, in batches): in a scan that step runs
+in the worker pool and its records are cached by blob. Then the steps, one module each, over
+those records only: scope (which files are PID 1), decisions (calls -> decisions, with
+arguments and handlers), order (program order from main(), what is set aside), dispatch (who
+reads blocked signals back), rows (the final table).
 """
 
 from __future__ import annotations

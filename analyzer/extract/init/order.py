@@ -87,6 +87,6 @@ class ProgramOrder:
         """Scope files that may call `function`: its own file when static, else any mentioning it."""
         if function in self.ctx.unit(path).static:
             return [path]
-        # Only scope files count and all are parsed by now: searching their text finds what a
-        # tree-wide `git grep -w` per function would keep, without one search per function.
+        # Only scope files count and all are read by now: the callees each one's text names as a
+        # word (its facts) are what a tree-wide `git grep -w` per function would keep.
         return sorted(p for p in self.ctx.scope if function in self.ctx.unit(p).mentioned)

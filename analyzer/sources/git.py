@@ -135,20 +135,20 @@ def read_blobs(git_dir: str, object_names: Sequence[str]) -> list[bytes]:
     return blobs
 
 
-def regular_files(git_dir: str, treeish: str) -> list[tuple[str, str]]:
-    """(path, blob id) of each regular file of a tree, in the order `git grep` visits them (one `git ls-tree`).
+def regular_files(git_dir: str, treeish: str) -> list[tuple[str, str, int]]:
+    """(path, blob id, size) of each regular file of a tree, in the order `git grep` visits them (one `git ls-tree`).
 
     Symbolic links and submodules are left out, as `git grep` leaves them.
     """
-    out = _run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-z", treeish])
+    out = _run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-l", "-z", treeish])
     files = []
     for record in out.split(b"\0"):
         meta, _, path = record.partition(b"\t")
         if not path:
             continue
-        mode, _kind, blob = meta.split()
+        mode, _kind, blob, size = meta.split()
         if int(mode, 8) & 0o170000 == 0o100000:
-            files.append((path.decode("utf-8", "surrogateescape"), blob.decode()))
+            files.append((path.decode("utf-8", "surrogateescape"), blob.decode(), int(size)))
     return files
 
 

@@ -22,6 +22,7 @@ from analyzer.sources.git import GitSource, read_blobs, regular_files
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # `git grep -w` reads it literally, as a word
 _WORD = re.compile(rb"[A-Za-z0-9_]+")  # `git grep -w`'s word characters: a whole-word hit is one of these runs
+_HELD_BYTES = 256 << 20  # a tree with more C than this (a kernel's) is searched with git grep, not held
 
 
 class InitFiles:
@@ -41,22 +42,28 @@ class InitFiles:
         """Each C file mentioning a word of `idents`, with its blob id (kept: it keys the file's facts)."""
         key = tuple(idents)
         if key not in self._found:
-            if isinstance(self.source, GitSource) and all(_IDENTIFIER.fullmatch(i) for i in key):
-                self._found[key] = self._word_search(self.source, key)
+            words = self._word_sets() if all(_IDENTIFIER.fullmatch(i) for i in key) else None
+            if words is not None:
+                wanted = [i.encode() for i in key]
+                self._found[key] = {p: b for p, b in self._tree.items() if not words[p].isdisjoint(wanted)}
             else:  # other sources search their own way; a name with regex characters goes to git grep
                 self._found[key] = {p: b for p, b in self.source.candidate_files(key).items() if is_c_source(p)}
             self.blobs.update(self._found[key])
         return self._found[key]
 
-    def _word_search(self, source: GitSource, idents: tuple[str, ...]) -> dict[str, str]:
-        """What `git grep -l -w` finds among the tree's C files, in its order, from their word sets."""
-        if self._words is None:
-            files = [(p, b) for p, b in regular_files(source.git_dir, source.treeish) if is_c_source(p)]
-            self._tree = dict(files)
-            self._texts.update(zip(self._tree, read_blobs(source.git_dir, [b for _, b in files]), strict=True))
-            self._words = {p: frozenset(_WORD.findall(self._texts[p])) for p in self._tree}
-        words = [i.encode() for i in idents]
-        return {p: b for p, b in self._tree.items() if not self._words[p].isdisjoint(words)}
+    def _word_sets(self) -> dict[str, frozenset[bytes]] | None:
+        """Each C file of a git tree as its words, read once; None for another source or a tree too big to hold."""
+        if self._words is None and isinstance(self.source, GitSource):
+            files = [f for f in regular_files(self.source.git_dir, self.source.treeish) if is_c_source(f[0])]
+            if sum(size for _, _, size in files) <= _HELD_BYTES:
+                self._tree = {p: b for p, b, _ in files}
+                texts = read_blobs(self.source.git_dir, list(self._tree.values()))
+                self._texts.update(zip(self._tree, texts, strict=True))
+                # What `git grep -l -w` finds among them, in its order, for names that are identifiers.
+                self._words = {p: frozenset(_WORD.findall(data)) for p, data in zip(self._tree, texts, strict=True)}
+            else:
+                self._words = {}  # searched with git grep
+        return self._words if self._tree else None
 
     def texts(self, paths: Sequence[str]) -> dict[str, bytes]:
         """The bytes of `paths`, the ones not read yet in one batch."""

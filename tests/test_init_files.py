@@ -17,6 +17,7 @@ import pytest
 from analyzer import parse, workers
 from analyzer.cache import ResultCache
 from analyzer.extract.init import InitFiles
+from analyzer.extract.init import files as init_files_module
 from analyzer.extract.macros import FileDefines, file_defines
 from analyzer.model import Report
 from analyzer.scan import RunStats, scan_many
@@ -171,6 +172,17 @@ def test_a_git_trees_word_search_finds_what_git_grep_finds(tmp_path: Path) -> No
     assert list(files.candidate_files(("x",))) == ["c.c"] and files.candidate_files(("signal_o",)) == {}
     # a name git grep reads as a pattern (`.` any character) is left to git grep
     assert list(files.candidate_files(("signal.ok",))) == ["b.h"]
+
+
+def test_a_git_tree_too_big_to_hold_is_searched_with_git_grep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = write_tree(tmp_path / "repo", {"a.c": "int main(void) { return signal(SIGTERM, SIG_IGN) == 0; }\n"})
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", "r1"]):
+        subprocess.run(["git", *args], cwd=work, check=True)
+    monkeypatch.setattr(init_files_module, "_HELD_BYTES", 0)
+    monkeypatch.setattr(init_files_module, "read_blobs", None)  # the tree's C files are not read whole
+    files = InitFiles(open_source("HEAD", str(work)))
+    assert list(files.candidate_files(("signal",))) == ["a.c"] and files.texts(["a.c"])["a.c"].startswith(b"int main")
 
 
 def test_a_file_without_define_is_not_parsed_for_its_defines(monkeypatch: pytest.MonkeyPatch) -> None:

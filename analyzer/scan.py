@@ -7,7 +7,6 @@ whole reports cached by tree id, and the files left to parse spread over the cor
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 PREDICATES = ("is_global_init", "is_child_reaper", "is_container_init")
 SIGNAL_CLASSES = ("SIG_KERNEL_ONLY_MASK", "SIG_KERNEL_STOP_MASK", "SIG_KERNEL_COREDUMP_MASK", "SIG_KERNEL_IGNORE_MASK")
 DEFAULT_TRACKED = (FLAG, *PREDICATES, *SIGNAL_CLASSES)
-_PARALLEL_FROM = 8  # fewer files than this parse faster than a process pool starts
 
 
 def tracked_for(project: Project, tracked: Sequence[str] | None, extra: Sequence[str] = ()) -> tuple[str, ...]:
@@ -55,6 +53,8 @@ class RunStats:
     cached: int = 0
     parsed: int = 0  # distinct (path, blob) pairs parsed in this run
     cached_reports: int = 0
+    init_cached: int = 0  # per-file facts of PID 1's files (and their #defines) found in the cache
+    init_parsed: int = 0  # ... and parsed in this run
     candidates: DeltaStats = field(default_factory=_delta_stats)  # how candidate files were found
 
 
@@ -100,7 +100,7 @@ def scan_many(
         if i not in reports:
             if plan.project is not Project.KERNEL:
                 progress(f"PID 1 signal table of {plan.source.info.label}")
-            reports[i] = _assemble(plan, results)
+            reports[i] = _assemble(plan, results, _InitRun(cache, stats, progress))
             if plan.report_key and not _timed_out(reports[i]):
                 cache.put("report", plan.report_key, cache_codec.report_to_text(reports[i]))
     return [reports[i] for i in range(len(plans))]
@@ -190,22 +190,9 @@ def _run_jobs(
     if jobs:
         with interrupts.deferred():  # the parser, imported whole (and once, before workers fork)
             from analyzer.extract import kernel  # noqa: F401
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if len(jobs) < _PARALLEL_FROM or workers < 2:
-        results = (_analyze_job(job) for job in jobs)
-        return [_tick(progress, i, len(jobs), result) for i, result in enumerate(results, start=1)]
-    # Forked workers inherit the family registry, families registered at run time included;
-    # Ctrl-C reaches only the parent while it waits (analyzer/workers.py).
-    from analyzer.workers import worker_pool
+    from analyzer.workers import map_jobs  # the process pool: a warm run never loads it
 
-    with worker_pool(workers) as pool:
-        done = pool.map(_analyze_job, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
-        return [_tick(progress, i, len(jobs), result) for i, result in enumerate(done, start=1)]
-
-
-def _tick(progress: Callable[[str], None], done: int, total: int, result: FileResult) -> FileResult:
-    progress(f"parsing files {done}/{total}")
-    return result
+    return map_jobs(_analyze_job, jobs, lambda done, total: progress(f"parsing files {done}/{total}"))
 
 
 def _analyze_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:
@@ -220,10 +207,10 @@ def analyze_one(path: str, blob: str, data: bytes, tracked: tuple[str, ...]) -> 
     return analyze_file(path, blob, data, tracked, extractors=extractors)
 
 
-def _assemble(plan: _Plan, results: dict[str, FileResult]) -> Report:
+def _assemble(plan: _Plan, results: dict[str, FileResult], run: _InitRun | None = None) -> Report:
     """One Report: each family's records from the per-file results, in registry order."""
     per_file = {path: results[_file_key(path, blob, plan.idents)] for path, blob in sorted(plan.candidates.items())}
-    init = _extract_init(plan) if plan.project is not Project.KERNEL else None
+    init = _extract_init(plan, run) if plan.project is not Project.KERNEL else None
     release = Release(plan.source.info, plan.project, plan.idents, per_file, init)
     checks: list[str] = []
     for family in families.families():
@@ -280,7 +267,26 @@ def _timed_out(report: Report) -> bool:
     return any(f.timed_out for f in report.files) or bool(report.init and report.init.timed_out)
 
 
-def _extract_init(plan: _Plan) -> InitTable:
+@dataclass(frozen=True, slots=True)
+class _InitRun:
+    """What PID 1's files are read with: the result cache, the run's stats and progress."""
+
+    cache: ResultCache
+    stats: RunStats
+    progress: Callable[[str], None]
+
+
+def _extract_init(plan: _Plan, run: _InitRun | None) -> InitTable:
+    """PID 1's table; in a scan its files' facts come from the cache, the rest parsed in the worker pool."""
     from analyzer.extract.init import extract_init  # the init extractor is not needed for kernels
 
-    return extract_init(plan.source, plan.project)
+    if run is None:  # `assemble` may run in a worker (log compares commits in a pool): parse here
+        return extract_init(plan.source, plan.project)
+    from analyzer.init_files import CachedInitFiles
+
+    files = CachedInitFiles(plan.source, run.cache, run.progress)
+    try:
+        return extract_init(plan.source, plan.project, files)
+    finally:
+        run.stats.init_cached += files.cached
+        run.stats.init_parsed += files.parsed

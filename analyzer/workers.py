@@ -7,10 +7,40 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
 _STOP = {signal.SIGINT, signal.SIGTERM}
+PARALLEL_FROM = 8  # fewer files than this parse faster than a process pool starts
+_Job = TypeVar("_Job")
+_Result = TypeVar("_Result")
+
+
+def map_jobs(
+    function: Callable[[_Job], _Result], jobs: Sequence[_Job], tick: Callable[[int, int], None] | None = None
+) -> list[_Result]:
+    """`function` over `jobs` in order, over every core when there are enough of them.
+
+    `function` must be a module-level function (the workers are forked and find it by name);
+    `tick(done, total)` is called as each result comes back.
+    """
+    workers = min(os.cpu_count() or 1, len(jobs))
+    results: list[_Result] = []
+    with contextlib.ExitStack() as stack:
+        done: Iterator[_Result]
+        if len(jobs) < PARALLEL_FROM or workers < 2:
+            done = map(function, jobs)
+        else:
+            # Forked workers inherit the family registry, families registered at run time included;
+            # Ctrl-C reaches only the parent while it waits (see worker_pool).
+            pool = stack.enter_context(worker_pool(workers))
+            done = pool.map(function, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
+        for result in done:
+            results.append(result)
+            if tick is not None:
+                tick(len(results), len(jobs))
+    return results
 
 
 @contextlib.contextmanager

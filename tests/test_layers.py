@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analyzer.explain",
         "analyzer.verify",
         "analyzer.workers",
+        "analyzer.init_files",
     ),
     ("analyzer.report",),
     ("analyzer.cli", "analyzer.__main__", "analyzer.arguments"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import tree_sitter
 
@@ -11,7 +13,7 @@ from analyzer import syntax
 from analyzer.extract import signals
 from analyzer.extract.unit import parse_bounded
 from analyzer.queries import anchor_of, iter_matches, load_query
-from analyzer.sources import Source, is_c_source
+from analyzer.sources import Source, is_c_source, read_many
 from analyzer.syntax import node_text
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
@@ -54,24 +56,83 @@ class FunctionMacro:
     path: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileDefines:
+    """The #defines of one file, as records: what a resolver reads from it."""
+
+    path: str
+    objects: tuple[tuple[str, str], ...] = ()  # (name, value), first definition of each name
+    functions: tuple[FunctionMacro, ...] = ()
+    timed_out: bool = False  # past the parse deadline: no #define known
+
+
+def file_defines(path: str, data: bytes) -> FileDefines:
+    """The #defines of one file's raw text, every branch of its conditionals (the per-file step)."""
+    if b"define" not in data:  # the grammar's #define token spells it out: nothing to parse for
+        return FileDefines(path)
+    _, tree = parse_bounded(data, conditionals=False)
+    if tree is None:
+        return FileDefines(path, timed_out=True)
+    objects, functions = _scan_defines(path, tree)
+    return FileDefines(path, tuple(objects.items()), tuple(functions.values()))
+
+
+class DefinesSource(Protocol):
+    """Where a resolver finds files and their #defines: computed here, or cached and parsed in a pool."""
+
+    def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
+        """Each file that mentions a word of `idents`, with its blob id or content hash."""
+        ...
+
+    def defines(self, paths: Sequence[str]) -> dict[str, FileDefines]:
+        """The #defines of each of `paths`."""
+        ...
+
+
 @dataclass(slots=True)
+class _Here:
+    """#defines parsed in this process, the files read in one batch."""
+
+    source: Source
+
+    def candidate_files(self, idents: Sequence[str]) -> dict[str, str]:
+        return self.source.candidate_files(idents)
+
+    def defines(self, paths: Sequence[str]) -> dict[str, FileDefines]:
+        return {p: file_defines(p, data) for p, data in zip(paths, read_many(self.source, paths), strict=True)}
+
+
 class MacroResolver:
     """Resolve signal expressions, finding #defines in the current file first, then in the tree."""
 
-    source: Source
-    _defines: dict[str, tuple[dict[str, str], dict[str, FunctionMacro]]] = field(default_factory=dict)
-    _global: dict[str, tuple[str, str] | None] = field(default_factory=dict)
-    used_files: set[str] = field(default_factory=set)  # files whose #defines explained something
-    timed_out: set[str] = field(default_factory=set)  # files whose parse ran past the deadline
+    def __init__(self, source: Source, files: DefinesSource | None = None) -> None:
+        self.source = source
+        self.files: DefinesSource = files if files is not None else _Here(source)  # default: parse here
+        self._defines: dict[str, tuple[dict[str, str], dict[str, FunctionMacro]]] = {}
+        self._global: dict[str, tuple[str, str] | None] = {}
+        self._fetched: dict[str, FileDefines] = {}  # read ahead, not yet asked for
+        self.used_files: set[str] = set()  # files whose #defines explained something
+        self.timed_out: set[str] = set()  # files whose parse ran past the deadline
 
     def defines_of(self, path: str) -> tuple[dict[str, str], dict[str, FunctionMacro]]:
         """Object-like and function-like macros defined in `path` (first definition wins)."""
         if path not in self._defines:
-            _, tree = parse_bounded(self.source.read(path), conditionals=False)
-            if tree is None:
+            found = self._fetched.pop(path, None)
+            if found is None:
+                found = self.files.defines([path])[path]
+            if found.timed_out:
                 self.timed_out.add(path)
-            self._defines[path] = _scan_defines(path, tree) if tree is not None else ({}, {})
+            self._defines[path] = (dict(found.objects), {m.name: m for m in found.functions})
         return self._defines[path]
+
+    def prefetch(self, paths: Sequence[str]) -> None:
+        """Have the #defines of several files ready at once (one batch read; a pool or the cache).
+
+        Only a file asked for by `defines_of` counts as read (its timeout reported).
+        """
+        wanted = [p for p in dict.fromkeys(paths) if p not in self._defines and p not in self._fetched]
+        if wanted:
+            self._fetched.update(self.files.defines(wanted))
 
     def value_of(self, name: str, path: str) -> tuple[str, str] | None:
         """(value, defining file) of object-like macro `name`, from `path` or else the tree."""
@@ -84,8 +145,11 @@ class MacroResolver:
 
     def _search(self, name: str) -> tuple[str, str] | None:
         """The tree's #define of `name`; headers first, then by path, for a stable answer."""
-        paths = [p for p in self.source.candidate_files((name,)) if is_c_source(p)]
-        for path in sorted(paths, key=lambda p: (not p.endswith(".h"), p)):
+        paths = sorted(
+            (p for p in self.files.candidate_files((name,)) if is_c_source(p)), key=lambda p: (not p.endswith(".h"), p)
+        )
+        self.prefetch(paths)
+        for path in paths:
             defines = self.defines_of(path)[0]
             if name in defines:
                 return defines[name], path

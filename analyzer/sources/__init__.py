@@ -34,6 +34,12 @@ def is_c_source(path: str) -> bool:
     return path.endswith(C_SUFFIXES)
 
 
+def read_many(source: Source, paths: Sequence[str]) -> list[bytes]:
+    """The bytes of `paths`, in order: one `git cat-file` for a git source, else one read each."""
+    batch = getattr(source, "read_many", None)
+    return list(batch(paths)) if batch is not None and paths else [source.read(p) for p in paths]
+
+
 def word_pattern(idents: Iterable[str]) -> re.Pattern[bytes]:
     """A bytes regex of whole-word hits, with git grep -w's idea of a word character."""
     alternatives = b"|".join(re.escape(i.encode()) for i in sorted(idents, key=len, reverse=True))

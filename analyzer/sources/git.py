@@ -202,6 +202,23 @@ def _objects(git_dir: str, object_names: Sequence[str]) -> list[tuple[str, str, 
     return found
 
 
+def regular_files(git_dir: str, treeish: str) -> list[tuple[str, str, int]]:
+    """(path, blob id, size) of each regular file of a tree, in the order `git grep` visits them (one `git ls-tree`).
+
+    Symbolic links and submodules are left out, as `git grep` leaves them.
+    """
+    out = _run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-l", "-z", treeish])
+    files = []
+    for record in out.split(b"\0"):
+        meta, _, path = record.partition(b"\t")
+        if not path:
+            continue
+        mode, _kind, blob, size = meta.split()
+        if int(mode, 8) & 0o170000 == 0o100000:
+            files.append((path.decode("utf-8", "surrogateescape"), blob.decode(), int(size)))
+    return files
+
+
 def _blob_ids(git_dir: str, commit: str, paths: Sequence[str]) -> list[str]:
     """Blob ids of `paths` at `commit`, through one `git cat-file --batch-check`."""
     if not paths:

@@ -1,8 +1,11 @@
 """PID 1's signal table: which signals an init handles, ignores, blocks (and dispatches) or leaves alone.
 
-The steps, one module each: scope (which files are PID 1), decisions (calls -> decisions, with
-arguments and handlers), order (program order from main(), what is set aside), dispatch and
-summary (who reads blocked signals back), rows (the final table).
+First each file is parsed once into records (perfile, with branches, switches and summary
+for what needs the tree; records; files reads them, in batches): in a scan that step runs
+in the worker pool and its records are cached by blob. Then the steps, one module each, over
+those records only: scope (which files are PID 1), decisions (calls -> decisions, with
+arguments and handlers), order (program order from main(), what is set aside), dispatch (who
+reads blocked signals back), rows (the final table).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from analyzer.extract.init import scope
 from analyzer.extract.init.context import Context, Decision, Reader
 from analyzer.extract.init.decisions import decisions_in
 from analyzer.extract.init.dispatch import find_dispatch, reader_via
+from analyzer.extract.init.files import InitFiles
 from analyzer.extract.init.handlers import installer_macros
 from analyzer.extract.init.order import ProgramOrder
 from analyzer.extract.init.rows import default_rows, final_rows, skip_entry
@@ -20,7 +24,7 @@ from analyzer.model import Disposition, InitScope, InitTable, Project
 from analyzer.sources import Source, is_c_source
 
 # Disposition and InitTable stay importable from here, where callers (and tests) found them.
-__all__ = ["Disposition", "Helper", "InitScope", "InitTable", "extract_init", "helpers"]
+__all__ = ["Disposition", "Helper", "InitFiles", "InitScope", "InitTable", "extract_init", "helpers"]
 
 
 # A valid answer, not an error: a container's PID 1 is often an ordinary program.
@@ -30,12 +34,17 @@ _UNTOUCHED = (
 )
 
 
-def extract_init(source: Source, project: str) -> InitTable:
-    """Build the signal table of the PID 1 program in `source` ("systemd" or another init)."""
-    ctx = Context(source, project)
+def extract_init(source: Source, project: str, files: InitFiles | None = None) -> InitTable:
+    """Build the signal table of the PID 1 program in `source` ("systemd" or another init).
+
+    Every file is read through `files` (default: parsed here, one after the other); the steps
+    after it see per-file facts only, never a tree.
+    """
+    ctx = Context(source, project, files if files is not None else InitFiles(source))
     installers = installer_macros(ctx)
-    names = (*API, *helpers(), *sorted(installers))
-    candidates = sorted(p for p in source.candidate_files(names) if is_c_source(p))
+    ctx.names = (*API, *helpers(), *sorted(installers))
+    candidates = sorted(p for p in ctx.files.candidate_files(ctx.names) if is_c_source(p))
+    ctx.load(candidates)
     scope.choose_scope(ctx, candidates)
     if ctx.main is None:
         raise SourceError(

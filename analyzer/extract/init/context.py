@@ -1,20 +1,29 @@
-"""What one extraction shares between its steps: parsed files, findings so far, calls set aside."""
+"""What one extraction shares between its steps: the files' facts, findings so far, calls set aside."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from tree_sitter import Node
-
-from analyzer import parse, syntax
-from analyzer.extract.init.nodes import call_args
-from analyzer.extract.macros import MacroResolver
-from analyzer.extract.unit import parse_bounded
+from analyzer.extract.init.records import Call, Decider, StructDef, Switch, UnitFacts
+from analyzer.extract.init.vocabulary import API, helpers
+from analyzer.extract.macros import DefinesSource, MacroResolver
 from analyzer.model import Location
-from analyzer.queries import iter_matches, load_query
 from analyzer.sources import Source
-from analyzer.syntax import node_text
 from analyzer.vocab import Action
+
+
+class Files(DefinesSource, Protocol):
+    """Where the steps read files from (analyzer/extract/init/files.py): searches, texts, per-file facts."""
+
+    def texts(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """The bytes of `paths`."""
+        ...
+
+    def units(self, paths: Sequence[str], names: tuple[str, ...]) -> dict[str, UnitFacts]:
+        """The facts of `paths`, read for `names`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +36,7 @@ class Decision:
     location: Location
     function: str | None
     via: str
-    node: Node
+    call: Decider
     path: str
     note: str | None = None
     saved: str | None = None  # the old-action / old-mask variable this call saved into
@@ -39,30 +48,35 @@ class Reader:
 
     kind: str
     result: str | None  # variable the received signal lands in (sigwait), if any
-    node: Node
+    call: Decider
     path: str
 
 
-@dataclass(slots=True)
 class Unit:
-    """One parsed file and what the queries found in it."""
+    """One file's facts, with the name sets the steps look things up in."""
 
-    path: str
-    data: bytes  # as stored: what a text search of the tree sees
-    text: bytes  # conditionals resolved: what was parsed
-    root: Node
-    calls: list[tuple[str, Node, list[Node]]]
-    static: set[str]
-    defined: set[str]
+    def __init__(self, facts: UnitFacts) -> None:
+        self.path = facts.path
+        self.calls: tuple[Call, ...] = facts.calls
+        self.deciders: tuple[Decider, ...] = facts.deciders
+        self.structs: tuple[StructDef, ...] = facts.structs
+        self.switches: tuple[Switch, ...] = facts.switches
+        self.callees = frozenset(c.callee for c in facts.calls)
+        self.static = frozenset(facts.static)
+        self.defined = frozenset(facts.defined)
+        self.mentioned = frozenset(facts.mentioned)
 
 
 @dataclass(slots=True)
 class Context:
-    """The state of one extraction: parsed files, macro resolver, scope, notes and set-aside calls."""
+    """The state of one extraction: the files' facts, macro resolver, scope, notes and set-aside calls."""
 
     source: Source
     project: str
+    files: Files
     resolver: MacroResolver = field(init=False)
+    # The names each file is read for: a call of one of them is kept in full (a Decider).
+    names: tuple[str, ...] = field(default_factory=lambda: (*API, *helpers()))
     units: dict[str, Unit] = field(default_factory=dict)
     scope: list[str] = field(default_factory=list)
     excluded: set[str] = field(default_factory=set)
@@ -76,41 +90,30 @@ class Context:
     timed_out: set[str] = field(default_factory=set)  # files whose parse ran past the deadline
 
     def __post_init__(self) -> None:
-        self.resolver = MacroResolver(self.source)
+        self.resolver = MacroResolver(self.source, self.files)
 
     def unit(self, path: str) -> Unit:
-        """Parse `path` once (conditionals resolved to their default branches)."""
+        """The facts of `path` (conditionals resolved to their default branches)."""
         if path not in self.units:
-            data = self.source.read(path)
-            text, tree = parse_bounded(data)
-            if tree is None:  # read as empty: what a timed-out file decides is unknown, and said so
+            facts = self.files.units([path], self.names)[path]
+            if facts.timed_out:  # read as empty: what a timed-out file decides is unknown, and said so
                 self.timed_out.add(path)
-                tree = parse.parse(b"")
-            root = tree.root_node
-            calls = [
-                (node_text(m["callee"]), m["call.function"], call_args(m["value"]))
-                for m in iter_matches(load_query("init/calls"), root)
-            ]
-            static, defined = set(), set()
-            for match in iter_matches(load_query("init/functions"), root):
-                name = node_text(match["name"])
-                defined.add(name)
-                if any(node_text(c) == "static" for c in match["def.function"].children):
-                    static.add(name)
-            self.units[path] = Unit(path, data, text, root, calls, static, defined)
+            self.units[path] = Unit(facts)
         return self.units[path]
 
-    def skip(self, unit: Unit, node: Node, why: str) -> None:
+    def load(self, paths: list[str]) -> None:
+        """Have the facts of several files ready: one batch read, parsed together (in parallel, or cached).
+
+        Only a file asked for by `unit` counts as read (its timeout reported), as when each was
+        parsed on demand.
+        """
+        self.files.units([p for p in paths if p not in self.units], self.names)
+
+    def skip(self, path: str, line: int, function: str | None, why: str) -> None:
         """Record an in-scope call set aside."""
-        where = location(unit, node)
-        self.skipped.append(f"{where.path}:{where.line} {syntax.function_name(node)}: {why}")
+        self.skipped.append(f"{path}:{line} {function}: {why}")
 
     def skip_decision(self, decision: Decision, why: str) -> None:
         """Record a decision set aside; the signals of one call and reason share an entry."""
         key = f"{decision.path}:{decision.location.line} {decision.function}: {why}"
         self.skipped_signals.setdefault(key, []).append(decision.signal)
-
-
-def location(unit: Unit, node: Node) -> Location:
-    """The file position of `node`."""
-    return Location(unit.path, node.start_point.row + 1, node.start_point.column + 1)

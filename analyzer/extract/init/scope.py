@@ -45,31 +45,30 @@ def is_test(path: str) -> bool:
 
 def relevant(ctx: Context, path: str) -> bool:
     """True when `path` calls the signal API or a helper (not only mentions a word)."""
-    names = set(API) | set(helpers())
-    return any(callee in names for callee, _, _ in ctx.unit(path).calls)
+    return not ctx.unit(path).callees.isdisjoint((*API, *helpers()))
 
 
 def helper_files(ctx: Context) -> set[str]:
     """Files defining the helpers the scope calls (as functions or macros)."""
-    called = {c for path in ctx.scope for c, _, _ in ctx.unit(path).calls if c in helpers()}
+    called = {c for path in ctx.scope for c in ctx.unit(path).callees if c in helpers()}
     if not called:
         return set()
+    paths = [p for p in ctx.files.candidate_files(tuple(sorted(called))) if is_c_source(p) and not is_test(p)]
+    ctx.load(paths)
     out = set()
-    for path in ctx.source.candidate_files(tuple(sorted(called))):
-        if is_c_source(path) and not is_test(path):
-            unit = ctx.unit(path)
-            if unit.defined & called or ctx.resolver.function_macros_in(path) & called:
-                out.add(path)
+    for path in paths:
+        if ctx.unit(path).defined & called or ctx.resolver.function_macros_in(path) & called:
+            out.add(path)
     return out
 
 
 def _defining(ctx: Context, function: str) -> dict[str, bytes]:
     """Non-test C files defining `function` (returning int or void), sorted, with their text."""
-    found = sorted(p for p in ctx.source.candidate_files((function,)) if is_c_source(p) and not is_test(p))
+    found = sorted(p for p in ctx.files.candidate_files((function,)) if is_c_source(p) and not is_test(p))
     name = re.escape(function.encode())
     # A definition, not a declaration: the body's brace comes before any semicolon.
     definition = re.compile(rb"^[ \t]*(?:static[ \t]+)?(?:int|void)[ \t]+" + name + rb"[ \t]*\([^;{]*\{", re.M)
-    texts = {p: ctx.source.read(p) for p in found}
+    texts = ctx.files.texts(found)
     return {p: data for p, data in texts.items() if definition.search(data)}
 
 
@@ -90,11 +89,10 @@ def _entry(ctx: Context, mains: dict[str, bytes]) -> tuple[str, str | None]:
 
 def _installs(ctx: Context, path: str) -> bool:
     """True when `path` calls sigaction/signal or a disposition helper in code."""
-    unit = ctx.unit(path)
     return any(
         callee in ("sigaction", "signal", "sigprocmask", "pthread_sigmask", "signalfd")
         or helpers().get(callee, Helper("", "", None)).effect in ("sigaction", "ignored", "default", "mask")
-        for callee, _, _ in unit.calls
+        for callee in ctx.unit(path).callees
     )
 
 

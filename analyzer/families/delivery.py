@@ -104,7 +104,7 @@ def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str
 # names they looked up: neighbouring commits of a `log` range, or releases of a history, that
 # leave those routines alone, or only move them, share one computation.
 _TABLES: list[_Table] = []
-_TABLES_KEPT = 8
+_TABLES_KEPT = 32  # a log goes back and forth between the versions its merged branches carry
 
 
 def describe_cell(cell: DeliveryCell) -> list[str]:

@@ -20,7 +20,8 @@ from analyzer.scan import scan
 from analyzer.sources.directory import DirectorySource
 from analyzer.vocab import Delivered, Outcome, Sender, Target
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "delivery" / "ancestor-ns"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "delivery"
+FIXTURE = FIXTURES / "ancestor-ns"
 
 
 def _cells(root: Path) -> list[DeliveryCell]:
@@ -186,3 +187,25 @@ def test_a_table_moved_twice_onto_the_same_lines_is_moved_once() -> None:
     elsewhere = table.on({1: 200})
     assert elsewhere[0].because[0] == Reason("k.c", 203, "a", "1")
     assert table.on({1: 100})[0].because[0].line == 103
+
+
+def test_inputs_that_meet_on_one_line_are_computed_on_real_lines(
+    tmp_path: Path, counted: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two force assignments on one line: on real lines the second `if (...)` reason is said once
+    (the trail skips a reason it has just noted at the same place); on bands it would be said
+    twice. The table must be the one computed on real lines, with no band at all."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "force", tree)
+    signal_c = tree / "kernel" / "signal.c"
+    line = "\t\tforce = !task_pid_nr_ns(current, task_active_pid_ns(t));\n"
+    text = signal_c.read_text(encoding="utf-8")
+    assert text.count(line) == 1
+    signal_c.write_text(text.replace(line, "\t\tforce = mystery(t); if (other(t)) force = mystery(t);\n"))
+    got = _cells(tree)
+    from analyzer.delivery import positions
+
+    monkeypatch.setattr(positions, "banded", lambda *args: None)  # every table on real lines
+    delivery_family._TABLES.clear()
+    assert got == _cells(tree)
+    assert not delivery_family._TABLES  # a table on real lines is never kept for another commit

@@ -10,10 +10,11 @@ The evaluator only ever adds a row offset to a frame's line, so the move back is
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -51,6 +52,52 @@ def banded(routines: Mapping[str, Routine], force: Sequence[ForceAssignment], se
             return None
         moved[name] = _move_routine(routine, slot, starts)
     return Banded(moved, moved_force, moved_sets, starts)
+
+
+def apart(
+    routines: Mapping[str, Routine], names: Iterable[str], force: Sequence[ForceAssignment], sets: Sequence[Site]
+) -> bool:
+    """Whether no two of the inputs an evaluation read can name one real line.
+
+    Reasons from two inputs that meet on a line (a force assignment inside a routine the
+    evaluation also ran, two records on one line) are said once on real lines, twice on
+    bands: the caller then computes on real lines. A line is the input's first line plus a
+    row offset, so each input covers its first line to its last statement's last row, plus
+    the rows of the longest macro that may be expanded there.
+    """
+    read = [routines[name] for name in names if name in routines]
+    margin = max((routine.body.count("\n") for routine in read if routine.kind == "macro"), default=0)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for routine in read:
+        start = routine.location.line
+        if routine.kind == "function":
+            end = max(start, _last_row(json.loads(routine.body)))
+        else:
+            end = start + routine.body.count("\n")
+        spans.setdefault(routine.location.path, []).append((start, end + margin))
+    records: list[tuple[Location, tuple[str, ...]]] = [
+        (f.location, (f.text, f.value, *(g.condition for g in f.guards))) for f in force
+    ]
+    records += [(s.location, (s.text, s.normalized, *(g.condition for g in s.guards))) for s in sets]
+    for location, texts in records:
+        rows = max(text.count("\n") for text in texts)
+        spans.setdefault(location.path, []).append((location.line, location.line + rows + margin))
+    for ranges in spans.values():
+        ranges.sort()
+        for (_, end), (start, _) in itertools.pairwise(ranges):
+            if start <= end:
+                return False
+    return True
+
+
+def _last_row(statements: list[Any]) -> int:
+    """The last line a statement list's text reaches (a statement's line plus the rows of its text)."""
+    last = 0
+    for statement in statements:
+        rows = max((part.count("\n") for part in statement[2:] if isinstance(part, str)), default=0)
+        last = max(last, statement[1] + rows)
+        last = max([last, *(_last_row(part) for part in statement[2:] if isinstance(part, list))])
+    return last
 
 
 def unbanded(cells: Sequence[DeliveryCell], starts: Mapping[int, int]) -> list[DeliveryCell]:

@@ -47,7 +47,7 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
     # The evaluator is imported only when a table is computed: a warm run reads it from the cache.
     from analyzer.delivery.atoms import path_names
     from analyzer.delivery.machine import Inputs, chosen_routines, table_of, table_with_names
-    from analyzer.delivery.positions import BandedTable, banded
+    from analyzer.delivery.positions import BandedTable, apart, banded
     from analyzer.vocab import FLAG, SiteKind
 
     if release.project is not Project.KERNEL:
@@ -74,9 +74,13 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
     rest = repr((placed.force, placed.sets, [(m.name, m.signals, m.unresolved) for m in inputs.masks]))
     for memo in _TABLES:
         if memo.key == _key(memo.names, placed.routines, rest):
+            if not apart(chosen, memo.names, inputs.force, inputs.sites):
+                return table_of(inputs)
             return memo.on(placed.starts)
     on_bands = Inputs(list(placed.routines.values()), placed.force, inputs.masks, placed.sets)
     cells, names = table_with_names(on_bands)
+    if not apart(chosen, names, inputs.force, inputs.sites):
+        return table_of(inputs)  # inputs that meet on a line: bands would say a reason twice
     memo = _Table(names, _key(names, placed.routines, rest), BandedTable(cells))
     _TABLES.insert(0, memo)
     del _TABLES[_TABLES_KEPT:]

@@ -876,3 +876,28 @@ def test_a_reader_ten_calls_below_the_first_callee_of_main_still_counts(tmp_path
         "f11",
         "if (SIGHUP): reload()",
     )
+
+
+def test_busybox_blocks_every_signal_with_its_helper_and_leaves_a_variable_how_to_the_caller(tmp_path: Path) -> None:
+    """sigprocmask_allsigs(how): SIG_BLOCK and SIG_SETMASK block every signal (each row says
+    so, at the call, through the helper); a `how` passed in is no constant: set aside, named."""
+    code = """\
+        static void all(int how) { sigprocmask_allsigs(how); }
+        int main(void) {
+                sigprocmask_allsigs(%s);
+                all(SIG_UNBLOCK);
+                for (;;) pause();
+        }
+        """
+    for how in ("SIG_BLOCK", "SIG_SETMASK"):
+        rows = table(tmp_path / how, code % how)
+        for name in ("SIGHUP", "SIGTERM", "SIGCHLD", "SIGUSR1"):
+            row = rows[name]
+            assert (row.disposition, row.via, row.function) == ("blocked", "sigprocmask_allsigs", "main"), (how, name)
+            at = HEAD.count("\n") + 3  # the call in main, below the includes every test file starts with
+            assert row.location is not None and (row.location.path, row.location.line) == ("init.c", at)
+        notes = skipped(extract_init(DirectorySource(tmp_path / how), "init"))
+        line = HEAD.count("\n") + 1
+        assert notes == [f"init.c:{line} all: sigprocmask_allsigs(how): how is no constant, each caller decides"]
+    unblocked = table(tmp_path / "unblock", code % "SIG_UNBLOCK")
+    assert unblocked["SIGTERM"].disposition == "default"  # every signal unblocked: nothing blocked stays

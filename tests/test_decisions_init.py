@@ -901,3 +901,25 @@ def test_busybox_blocks_every_signal_with_its_helper_and_leaves_a_variable_how_t
         assert notes == [f"init.c:{line} all: sigprocmask_allsigs(how): how is no constant, each caller decides"]
     unblocked = table(tmp_path / "unblock", code % "SIG_UNBLOCK")
     assert unblocked["SIGTERM"].disposition == "default"  # every signal unblocked: nothing blocked stays
+
+
+def test_a_raw_sigprocmask_with_a_how_passed_in_is_set_aside_where_it_is(tmp_path: Path) -> None:
+    """The how of sigprocmask() in a function that takes it is each caller's: set aside, named by file,
+    line and function; a handler whose name ends in X (after a cast) is that function, whole."""
+    rows = table(
+        tmp_path,
+        """\
+        static void handleX(int sig) { (void) sig; }
+        static void raw(int how) { sigset_t s; sigemptyset(&s); sigprocmask(how, &s, NULL); }
+        int main(void) {
+                signal(SIGHUP, (sighandler_t) handleX);
+                raw(SIG_BLOCK);
+                for (;;) pause();
+        }
+        """,
+    )
+    assert state(rows, "SIGHUP") == ("handler", "handleX")
+    line = HEAD.count("\n") + 2
+    assert skipped(extract_init(DirectorySource(tmp_path), "init")) == [
+        f"init.c:{line} raw: sigprocmask(how, ...): how is no constant, each caller decides"
+    ]

@@ -71,7 +71,7 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
     if placed is None:  # two routine names share a band: compute on real lines, keep nothing
         return table_of(inputs)
     # The machine reads of a class only its name and members, never where it is defined.
-    rest = repr((placed.force, placed.sets, [(m.name, m.signals, m.unresolved) for m in inputs.masks]))
+    rest = (placed.force, placed.sets, tuple((m.name, m.signals, m.unresolved) for m in inputs.masks))
     for memo in _TABLES:
         if memo.key == _key(memo.names, placed.routines, rest):
             if not apart(chosen, memo.names, inputs.force, inputs.sites):
@@ -92,16 +92,20 @@ class _Table:
     """A table on banded lines and what it depends on."""
 
     names: frozenset[str]  # the routine names its evaluation looked up
-    key: str
+    key: tuple[object, ...]
     banded: BandedTable
 
     def on(self, starts: dict[int, int]) -> list[DeliveryCell]:
         return self.banded.on(starts)
 
 
-def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: str) -> str:
-    """What a table depends on: the routines its evaluation looked up (or found missing), the rest of its inputs."""
-    return repr((tuple((name, chosen.get(name)) for name in sorted(names)), rest))
+def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: tuple[object, ...]) -> tuple[object, ...]:
+    """What a table depends on: the routines its evaluation looked up (or found missing), the rest of its inputs.
+
+    Records, not their text: a routine on its band is one object from commit to commit, and
+    a tuple compares the same object without reading it.
+    """
+    return (tuple((name, chosen.get(name)) for name in sorted(names)), rest)
 
 
 # Tables of this process on banded lines (analyzer/delivery/positions.py), with the routine

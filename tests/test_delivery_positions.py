@@ -209,3 +209,22 @@ def test_inputs_that_meet_on_one_line_are_computed_on_real_lines(
     delivery_family._TABLES.clear()
     assert got == _cells(tree)
     assert not delivery_family._TABLES  # a table on real lines is never kept for another commit
+
+
+def test_an_unknown_cells_place_moves_back_whatever_its_path_holds() -> None:
+    """A directory source's path may hold spaces or parentheses: the line after its last colon moves."""
+    routine = Routine("f", "function", ("t",), Location("my dir (old)/k.c", 40, 1), json.dumps([["return", 42, "0"]]))
+    placed = banded({"f": routine}, [], [])
+    assert placed is not None
+    (statement,) = json.loads(placed.routines["f"].body)
+    cell = DeliveryCell(
+        Target.GLOBAL_INIT,
+        Sender.SAME_NS,
+        Delivered.DEFAULT,
+        "SIGTERM",
+        Outcome.UNKNOWN,
+        (),
+        f"g(t) (my dir (old)/k.c:{statement[1]})",
+    )
+    (back,) = unbanded([cell], placed.starts)
+    assert back.unknown == "g(t) (my dir (old)/k.c:42)"

@@ -24,7 +24,7 @@ BAND = 1 << 20  # more lines than any source file has
 _FORCE_SLOTS = 1  # slots 1 …: force assignments in reading order
 _SET_SLOTS = 1 << 12  # then the flag's set sites
 _ROUTINE_SLOTS = 1 << 13  # then routines, by a hash of their name (a slot not shared with others)
-_PLACE = re.compile(r"\(([^()\s]*):(\d+)\)$")  # the place an unknown cell's expression ends with
+_PLACE = re.compile(r":(\d+)\)$")  # the line of the place an unknown cell's expression ends with: `(path:line)`
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ def real_line(line: int, starts: Mapping[int, int]) -> int:
 def _real_place(unknown: str | None, starts: Mapping[int, int]) -> str | None:
     if unknown is None:
         return None
-    return _PLACE.sub(lambda m: f"({m[1]}:{real_line(int(m[2]), starts)})", unknown)
+    return _PLACE.sub(lambda m: f":{real_line(int(m[1]), starts)})", unknown)
 
 
 def _move_record(record: Any, slot: int, starts: dict[int, int]) -> Any:

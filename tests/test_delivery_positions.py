@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.delivery import machine
-from analyzer.delivery.positions import BAND, BandedTable, _shift_statements, banded, real_line, unbanded
+from analyzer.delivery.positions import BAND, BandedTable, _shift_statements, banded, real_line
 from analyzer.families import delivery as delivery_family
 from analyzer.model import DeliveryCell, ForceAssignment, Location, Reason, Routine
 from analyzer.scan import scan
@@ -123,7 +123,7 @@ def test_bands_and_the_way_back() -> None:
         (Reason("k.c", BAND, "force = true;", "true"),),
         f"x(y) (k.c:{statement[1]})",
     )
-    (back,) = unbanded([cell], placed.starts)
+    (back,) = BandedTable([cell]).on(placed.starts)
     assert back.because == (Reason("k.c", 90, "force = true;", "true"),)
     assert back.unknown == "x(y) (k.c:42)"
 
@@ -226,5 +226,5 @@ def test_an_unknown_cells_place_moves_back_whatever_its_path_holds() -> None:
         (),
         f"g(t) (my dir (old)/k.c:{statement[1]})",
     )
-    (back,) = unbanded([cell], placed.starts)
+    (back,) = BandedTable([cell]).on(placed.starts)
     assert back.unknown == "g(t) (my dir (old)/k.c:42)"

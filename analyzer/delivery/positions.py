@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from analyzer.delivery.expr import body_of
 from analyzer.model import DeliveryCell, ForceAssignment, Location, Reason, Routine, Site
 
 BAND = 1 << 20  # more lines than any source file has
@@ -71,7 +72,7 @@ def apart(
     for routine in read:
         start = routine.location.line
         if routine.kind == "function":
-            end = max(start, _last_row(json.loads(routine.body)))
+            end = max(start, _last_row(body_of(routine)))
         else:
             end = start + routine.body.count("\n")
         spans.setdefault(routine.location.path, []).append((start, end + margin))
@@ -98,11 +99,6 @@ def _last_row(statements: list[Any]) -> int:
         last = max(last, statement[1] + rows)
         last = max([last, *(_last_row(part) for part in statement[2:] if isinstance(part, list))])
     return last
-
-
-def unbanded(cells: Sequence[DeliveryCell], starts: Mapping[int, int]) -> list[DeliveryCell]:
-    """Cells computed on banded lines, moved onto the real lines of `starts`."""
-    return BandedTable(list(cells)).on(starts)
 
 
 class BandedTable:

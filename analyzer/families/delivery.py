@@ -76,7 +76,7 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
         if memo.key == _key(memo.names, placed.routines, rest):
             if not apart(chosen, memo.names, inputs.force, inputs.sites):
                 return table_of(inputs)
-            return memo.on(placed.starts)
+            return memo.banded.on(placed.starts)
     on_bands = Inputs(list(placed.routines.values()), placed.force, inputs.masks, placed.sets)
     cells, names = table_with_names(on_bands)
     if not apart(chosen, names, inputs.force, inputs.sites):
@@ -84,7 +84,7 @@ def _release_cells(release: Release) -> list[DeliveryCell]:
     memo = _Table(names, _key(names, placed.routines, rest), BandedTable(cells))
     _TABLES.insert(0, memo)
     del _TABLES[_TABLES_KEPT:]
-    return memo.on(placed.starts)
+    return memo.banded.on(placed.starts)
 
 
 @dataclass(slots=True)
@@ -94,9 +94,6 @@ class _Table:
     names: frozenset[str]  # the routine names its evaluation looked up
     key: tuple[object, ...]
     banded: BandedTable
-
-    def on(self, starts: dict[int, int]) -> list[DeliveryCell]:
-        return self.banded.on(starts)
 
 
 def _key(names: frozenset[str], chosen: Mapping[str, Routine], rest: tuple[object, ...]) -> tuple[object, ...]:

@@ -16,6 +16,8 @@ from analyzer import families
 from analyzer.families import Change, Family
 from analyzer.model import Report, SourceInfo, Status
 
+UNCHANGED = Status.UNCHANGED
+
 
 @dataclass(frozen=True, slots=True)
 class ReportDiff:
@@ -57,9 +59,9 @@ def diff_reports(old: Report, new: Report, every_row: bool = False) -> ReportDif
             before = tuple(r for r in before if subject(r) in common)
             after = tuple(r for r in after if subject(r) in common)
         if not family.unchanged_in_diff and not every_row:
-            # the same records on both sides (a log's neighbouring commits): nothing to list
-            same = len(before) == len(after) and all(a is b or a == b for a, b in zip(before, after, strict=True))
-            found = [] if same else [c for c in diff_records(family, before, after) if c.status is not Status.UNCHANGED]
+            # records alike on both sides (a log's neighbouring commits): nothing to list
+            alike = _alike(family, before, after)
+            found = [] if alike else [c for c in diff_records(family, before, after) if c.status is not UNCHANGED]
         else:
             found = diff_records(family, before, after)
         changes += family.changes_in_order(found)
@@ -98,6 +100,20 @@ def differences(family: Family, old: Any, new: Any) -> tuple[str, ...]:
         return ()
     before, after = family.compared(old), family.compared(new)
     return tuple(name for name in before if before[name] != after[name])
+
+
+def _alike(family: Family, old: Sequence[Any], new: Sequence[Any]) -> bool:
+    """Whether pairing would call every record unchanged: equal keys side by side, no compared field differing.
+
+    Only where pairing is by position among equal keys (no veto, no likeness between
+    candidates); it spares a table of a thousand cells the pairing (or a full comparison of
+    cells whose reasons only moved to other lines).
+    """
+    level = family.levels[0]
+    if len(old) != len(new) or level.allowed is not None or level.status is not None or family.likeness is not None:
+        return False
+    key, compared = level.key, family.compared
+    return all(a is b or (key(a) == key(b) and compared(a) == compared(b)) for a, b in zip(old, new, strict=True))
 
 
 def _status(at_level: Status | None, found: tuple[str, ...], place: tuple[str, ...]) -> Status:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import tree_sitter
 
@@ -44,12 +44,28 @@ def load_query(name: str, tracked: tuple[str, ...] = ()) -> tree_sitter.Query:
     return query
 
 
-def iter_matches(query: tree_sitter.Query, node: tree_sitter.Node) -> Iterator[dict[str, tree_sitter.Node]]:
-    """Yield {capture: node} per match in source order (tree-sitter does not promise it)."""
-    matches = [
-        {name: nodes[0] for name, nodes in captures.items()}
-        for _pattern, captures in tree_sitter.QueryCursor(query).matches(node)
-    ]
+def iter_matches(
+    query: tree_sitter.Query, node: tree_sitter.Node, spans: Sequence[tuple[int, int]] | None = None
+) -> Iterator[dict[str, tree_sitter.Node]]:
+    """Yield {capture: node} per match in source order (tree-sitter does not promise it).
+
+    With `spans`, only the matches that overlap one of these byte ranges, each once: a
+    query whose every match holds a word (a name a predicate asks for) then visits the
+    nodes around that word's places, not the whole tree.
+    """
+    if spans is None:
+        found = tree_sitter.QueryCursor(query).matches(node)
+    else:
+        found, seen = [], set()
+        cursor = tree_sitter.QueryCursor(query)
+        for start, end in spans:
+            cursor.set_byte_range(start, end)
+            for match in cursor.matches(node):
+                identity = (match[0], *((n.start_byte, n.end_byte, n.type) for ns in match[1].values() for n in ns))
+                if identity not in seen:
+                    seen.add(identity)
+                    found.append(match)
+    matches = [{name: nodes[0] for name, nodes in captures.items()} for _pattern, captures in found]
     yield from sorted(matches, key=lambda m: min(n.start_byte for n in m.values()))
 
 

@@ -900,3 +900,22 @@ def test_a_family_listing_only_changes_lists_exactly_the_changed_records() -> No
     assert [(c.status, c.new.signal) for c in grown.changes] == [(Status.ADDED, "SIGTERM")]
     every_changed = diff_reports(_table_report(hup, term), _table_report(hup, killed), every_row=True)
     assert [c.status for c in every_changed.changes] == [Status.UNCHANGED, Status.CHANGED]
+
+
+def test_records_alike_side_by_side_are_unchanged_only_where_pairing_is_by_position() -> None:
+    """A family that lists only changes skips the pairing of records alike side by side, unless a
+    veto, a level's own status or a likeness could pair them otherwise."""
+    from analyzer.diff import _alike
+    from analyzer.families import Level
+
+    keyed = replace(NOTES, levels=(Level(lambda n: n.name),))
+    old = [Note("a", HERE, 1), Note("b", HERE, 2)]
+    moved = [Note("a", Location("kernel/signal.c", 99, 1), 1), Note("b", HERE, 2)]  # only what is not compared differs
+    assert _alike(keyed, old, moved)
+    assert _alike(keyed, old, list(old))  # the very records
+    assert not _alike(keyed, old, [Note("a", HERE, 1), Note("b", HERE, 3)])  # a value differs
+    assert not _alike(keyed, old, old[::-1])  # keys not side by side
+    assert not _alike(keyed, old, old[:1])  # one gone
+    assert not _alike(replace(NOTES, levels=(Level(lambda n: n.name, Status.MOVED),)), old, old)
+    assert not _alike(replace(NOTES, levels=(Level(lambda n: n.name, None, lambda o, n: lambda a, b: True),)), old, old)
+    assert not _alike(replace(keyed, likeness=lambda a, b: 0), old, old)

@@ -12,7 +12,9 @@ import pytest
 from analyzer.cli import main
 from analyzer.log import build_log, code_lines
 from analyzer.report import json as json_report
+from analyzer.sources import gitlog
 from analyzer.sources.git import open_repo
+from analyzer.sources.gitlog import range_log
 from tests.history_repo import HistoryRepo
 
 MAKEFILE = "VERSION = 1\nPATCHLEVEL = 0\nSUBLEVEL = 0\n"
@@ -335,3 +337,42 @@ def test_log_says_cells_that_changed_alike_once(tmp_path: Path, capsys) -> None:
         for disposition in ("default", "ignored", "blocked"):
             head = f"SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV to {target} from fault, {disposition}: killed -> dropped"
             assert sum(head in line for line in heads) == 1, head
+
+
+def test_a_range_is_read_alike_by_one_git_or_by_one_per_run_of_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits in git's order, parents first; a root commit's files added; a merge without changes."""
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("base", {"a.c": "int a;\n", "notes.txt": "x\n"})
+    repo.tag("v1")
+    b1 = repo.commit("b: first", {"b.c": "int b;\n"})
+    a2 = repo.commit("a: odd\x1csubject\u2028here", {"a.c": "int a2;\n", "notes.txt": "y\n"})
+    repo.git("checkout", "-q", "--orphan", "other")
+    repo.git("rm", "-q", "-r", "--cached", ".")
+    (repo.path / "a.c").unlink()
+    (repo.path / "b.c").unlink()
+    (repo.path / "notes.txt").unlink()
+    root = repo.commit("other: a root", {"c.h": "int c;\n"})
+    repo.checkout("main")
+    repo.git("merge", "-q", "--no-ff", "--allow-unrelated-histories", "-m", "Merge other", "other")
+    merge = repo.git("rev-parse", "HEAD")
+    gone = repo.commit("b: gone", {"b.c": None})
+    git_dir = str(repo.path / ".git")
+
+    def blob(commit: str, path: str) -> str:
+        return repo.git("rev-parse", f"{commit}:{path}")
+
+    expected = [
+        (b1, "b: first", [("b.c", None, blob(b1, "b.c"))]),
+        (a2, "a: odd\x1csubject\u2028here", [("a.c", blob(b1, "a.c"), blob(a2, "a.c"))]),
+        (root, "other: a root", [("c.h", None, blob(root, "c.h"))]),
+        (merge, "Merge other", []),
+        (gone, "b: gone", [("b.c", blob(merge, "b.c"), None)]),
+    ]
+    one = range_log(git_dir, "v1", "main", workers=1)
+    monkeypatch.setattr(gitlog, "_DIFFS_PER_PROCESS", 1)
+    many = range_log(git_dir, "v1", "main", workers=3)
+    for commits in (one, many):
+        assert [(c.sha, c.subject, c.changes) for c in commits] == expected
+        assert commits[3].parents == (a2, root)

@@ -10,14 +10,21 @@ from tree_sitter import Node
 from analyzer import preprocess, syntax
 from analyzer.model import ForceAssignment, Location
 from analyzer.queries import anchor_of, iter_matches, load_query
+from analyzer.sources import word_pattern
 
 
 def force_assignments(
-    tree: tree_sitter.Tree, data: bytes, layout: preprocess.Layout, locate: Callable[[int], Location]
+    tree: tree_sitter.Tree,
+    data: bytes,
+    layout: preprocess.Layout,
+    locate: Callable[[int], Location],
+    variables: tuple[str, ...],
 ) -> list[ForceAssignment]:
-    """Assignments to `force`/`from_ancestor_ns` in functions that pass the value on to a call."""
+    """Assignments to `variables` (`force`, `from_ancestor_ns`) in functions that pass the value on to a call."""
     found = []
-    for match in iter_matches(load_query("kernel/force"), tree.root_node):
+    # every match names one: the query visits only the nodes around their places
+    spans = [(hit.start(), hit.end()) for hit in word_pattern(variables).finditer(data)]
+    for match in iter_matches(load_query("kernel/force", variables), tree.root_node, spans):
         variable, value = match["variable"], match["value"]
         function = syntax.function_node(variable)
         name = variable.text.decode() if variable.text else ""

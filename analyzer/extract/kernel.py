@@ -61,7 +61,8 @@ def analyze_file(
         return result
 
     layout = preprocess.lex(data)
-    variants = _Variants(data, layout, tracked, parse.deadline_seconds())
+    spans = [(offset, offset + len(ident)) for offset, ident in hits]
+    variants = _Variants(data, layout, tracked, spans, parse.deadline_seconds())
     default = variants.get(())
     for offset, ident in hits:
         location = lines.location(offset)
@@ -92,8 +93,15 @@ def analyze_file(
 class _Variants:
     """The parsed variants of one file, made on demand; none more once one parse times out."""
 
-    def __init__(self, data: bytes, layout: preprocess.Layout, tracked: tuple[str, ...], deadline: float) -> None:
-        self.data, self.layout, self.tracked, self.deadline = data, layout, tracked, deadline
+    def __init__(
+        self,
+        data: bytes,
+        layout: preprocess.Layout,
+        tracked: tuple[str, ...],
+        spans: list[tuple[int, int]],
+        deadline: float,
+    ) -> None:
+        self.data, self.layout, self.tracked, self.spans, self.deadline = data, layout, tracked, spans, deadline
         self.parsed: dict[Selection, _Parsed] = {}
         self.timed_out = False
 
@@ -102,7 +110,7 @@ class _Variants:
         if selection not in self.parsed and not self.timed_out:
             text = preprocess.variant(self.data, self.layout, dict(selection))
             try:
-                self.parsed[selection] = _parse_variant(text, self.tracked, self.deadline)
+                self.parsed[selection] = _parse_variant(text, self.tracked, self.spans, self.deadline)
             except parse.ParseTimeout:
                 # Each further variant would likely take as long: the file is treated as
                 # unparsed from here on rather than multiplying the wait.
@@ -157,16 +165,21 @@ def _account(
     return Accounting.SITE
 
 
-def _parse_variant(text: bytes, tracked: tuple[str, ...], deadline: float) -> _Parsed:
-    """Parse one rewritten variant and index what the queries match in it."""
+def _parse_variant(text: bytes, tracked: tuple[str, ...], spans: list[tuple[int, int]], deadline: float) -> _Parsed:
+    """Parse one rewritten variant and index what the queries match around the tracked names' places.
+
+    A variant keeps every byte where it was, and a site is only ever looked up at the place
+    of a name (`spans`): matches elsewhere would never be read.
+    """
     tree = parse.parse(text, deadline)
     root = tree.root_node
-    idents = {m["ident"].start_byte: m["ident"] for m in iter_matches(load_query("kernel/sites", tracked), root)}
+    sites = iter_matches(load_query("kernel/sites", tracked), root, spans)
+    idents = {m["ident"].start_byte: m["ident"] for m in sites}
     definitions = {
         m["ident"].start_byte: (m[anchor_of(m)], m.get("value"))
-        for m in iter_matches(load_query("kernel/defines", tracked), root)
+        for m in iter_matches(load_query("kernel/defines", tracked), root, spans)
     }
-    return _Parsed(text, tree, idents, definitions, _kind_spans(root))
+    return _Parsed(text, tree, idents, definitions, _kind_spans(root, spans))
 
 
 # When one node is the operand of two constructs, e.g. `x = flags & FLAG` (the right side of
@@ -174,10 +187,10 @@ def _parse_variant(text: bytes, tracked: tuple[str, ...], deadline: float) -> _P
 _KIND_PRIORITY = {SiteKind.SET: 0, SiteKind.CLEAR: 1, SiteKind.TEST: 2, SiteKind.CALL: 3}
 
 
-def _kind_spans(root: Node) -> dict[tuple[int, int], SiteKind]:
-    """Kind decided by each construct operand, keyed by the operand's byte span."""
+def _kind_spans(root: Node, around: list[tuple[int, int]] | None = None) -> dict[tuple[int, int], SiteKind]:
+    """Kind decided by each construct operand, keyed by the operand's byte span (of those `around` these places)."""
     kinds: dict[tuple[int, int], SiteKind] = {}
-    for m in iter_matches(load_query("kernel/site-kinds"), root):
+    for m in iter_matches(load_query("kernel/site-kinds"), root, around):
         span = (m["operand"].start_byte, m["operand"].end_byte)
         kind = SiteKind(anchor_of(m).removeprefix("kind."))
         if span not in kinds or _KIND_PRIORITY[kind] > _KIND_PRIORITY[kinds[span]]:

@@ -22,6 +22,7 @@ class Release:
     files: Mapping[str, FileResult]  # by path, sorted
     init: InitTable | None = None  # PID 1's table, for systemd and other inits
     done: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    entry: list[str | None] = field(default_factory=list)  # the file defining kill(2), once found
 
     def of(self, family: str) -> tuple[Any, ...]:
         """The records of a family computed earlier in registry order."""

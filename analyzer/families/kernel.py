@@ -67,10 +67,11 @@ def _entry_file(release: Release) -> str | None:
     """The .c file defining the kill system call: the kill path and the force decision live there."""
     from analyzer.extract.callgraph import ENTRY
 
-    return next(
-        (p for p, r in release.files.items() if p.endswith(".c") and any(h.caller == ENTRY for h in r.of("call"))),
-        None,
-    )
+    if not release.entry:  # three families ask
+        files = release.files.items()
+        found = next((p for p, r in files if p.endswith(".c") and any(h.caller == ENTRY for h in r.of("call"))), None)
+        release.entry.append(found)
+    return release.entry[0]
 
 
 def _release_calls(release: Release) -> list[Hop]:
@@ -139,9 +140,12 @@ def _release_force(release: Release) -> list[ForceAssignment]:
 
 
 def _force_in(facts: FileFacts) -> list[ForceAssignment]:
+    from analyzer.delivery.atoms import path_names
     from analyzer.extract.force import force_assignments
 
-    return force_assignments(facts.tree, facts.data, facts.layout, facts.locate) if facts.tree is not None else []
+    if facts.tree is None:
+        return []
+    return force_assignments(facts.tree, facts.data, facts.layout, facts.locate, path_names()["force"])
 
 
 FORCE = Family(

@@ -1,5 +1,6 @@
 ; Assignments to the variable that decides whether a signal to a namespace init is forced:
-; `force` (3.x on), `from_ancestor_ns` (2.6.x).
+; `force` (3.x on), `from_ancestor_ns` (2.6.x): the names of `force:` in queries/delivery/path.txt,
+; in place of "@TRACKED@".
 ; Feeds: ForceAssignment (analyzer/model.py).
 ; Examples (written for siganalyze):
 ;   bool force = false;                               @assign.init
@@ -8,10 +9,10 @@
 (init_declarator
   declarator: (identifier) @variable
   value: (_) @value
-  (#any-of? @variable "force" "from_ancestor_ns")) @assign.init
+  (#any-of? @variable "@TRACKED@")) @assign.init
 
 (assignment_expression
   left: (identifier) @variable
   operator: "="
   right: (_) @value
-  (#any-of? @variable "force" "from_ancestor_ns")) @assign.set
+  (#any-of? @variable "@TRACKED@")) @assign.set

@@ -26,7 +26,7 @@ from analyzer.sources.git import GitSource, run_grep
 
 T = TypeVar("T")
 _GITLINK = "160000"  # a submodule: git grep does not descend into it
-_PARALLEL_FROM = 2000  # fewer blobs than this are read faster in one process than in a pool
+SEARCH_POOL_FROM = 2000  # fewer blobs than this are read faster in one process than in a pool
 _GREP_FROM = 40000  # more changed files than this, and most of the tree: grep the tree instead
 
 
@@ -173,7 +173,7 @@ def match_blobs(
     `meanwhile` runs here while the workers read (started after them: no fork with a thread
     running), and its result is returned beside the hits.
     """
-    workers = min(os.cpu_count() or 1, 1 + len(blobs) // _PARALLEL_FROM)
+    workers = min(os.cpu_count() or 1, 1 + len(blobs) // SEARCH_POOL_FROM)
     if workers < 2:
         other = meanwhile() if meanwhile is not None else None
         return match_chunk(git_dir, list(blobs), tuple(idents)), other

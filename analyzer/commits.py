@@ -33,7 +33,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.cache import ResultCache, cache_key
-from analyzer.candidates import blob_keys, match_chunk, pieces, tree_key
+from analyzer.candidates import SEARCH_POOL_FROM, blob_keys, match_chunk, pieces, tree_key
 from analyzer.sources import is_c_source
 from analyzer.sources.git import run_grep
 from analyzer.sources.gitlog import Change, Commit, first_parent_changes, git_output, range_log
@@ -159,8 +159,11 @@ def blob_answers(
     known = cache.get_many("blob-match", keys.values())
     answer = {blob: known[k] == "1" for blob, k in keys.items() if k in known}
     unknown = [blob for blob in blobs if blob not in answer]
-    futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(unknown, os.cpu_count() or 1)]
-    hits = {blob for future in futures for blob in future.result()}
+    if len(unknown) < SEARCH_POOL_FROM:  # read here: the pool may have a queue of parses before them
+        hits = set(match_chunk(git_dir, unknown, idents))
+    else:
+        futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(unknown, os.cpu_count() or 1)]
+        hits = {blob for future in futures for blob in future.result()}
     cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
     stats[f"{prefix}blobs"], stats[f"{prefix}blobs_read"] = len(blobs), len(unknown)
     return answer | {blob: blob in hits for blob in unknown}

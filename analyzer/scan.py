@@ -7,11 +7,12 @@ whole reports cached by tree id, and the files left to parse spread over the cor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from analyzer import __version__, cache_codec, families, interrupts
+from analyzer import __version__, cache_codec, families, interrupts, resources
 from analyzer.cache import ResultCache, cache_key, default_path
 from analyzer.extract import detect_project
 from analyzer.extract.unit import FileResult
@@ -128,7 +129,12 @@ def _family_names() -> tuple[str, ...]:
 
 
 def _file_key(path: str, blob: str, idents: tuple[str, ...]) -> str:
-    return cache_key("file", path, blob, *idents, *_family_names())
+    return _known_file_key(path, blob, idents, _family_names(), resources.fingerprint())
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a log assembles a report per commit from the same few thousand files
+def _known_file_key(path: str, blob: str, idents: tuple[str, ...], names: tuple[str, ...], _fingerprint: str) -> str:
+    return cache_key("file", path, blob, *idents, *names)
 
 
 def _find_candidates(plans: Sequence[_Plan], cache: ResultCache, stats: RunStats) -> None:

@@ -228,3 +228,30 @@ def test_an_unknown_cells_place_moves_back_whatever_its_path_holds() -> None:
     )
     (back,) = BandedTable([cell]).on(placed.starts)
     assert back.unknown == "g(t) (my dir (old)/k.c:42)"
+
+
+def test_a_cell_whose_slots_did_not_move_is_kept_and_the_others_move() -> None:
+    """Slot 1 holds a force assignment, slot 2 another: moving slot 2 moves only the cells that read it,
+    an unknown cell's place included; the cells reading slot 1 alone (or no slot) are the last call's."""
+
+    def cell(signal: str, lines: tuple[int, ...], unknown: str | None = None) -> DeliveryCell:
+        reasons = tuple(Reason("k.c", line, f"r{line}", "1") for line in lines)
+        outcome = Outcome.UNKNOWN if unknown else Outcome.KILLED
+        return DeliveryCell(Target.GLOBAL_INIT, Sender.SAME_NS, Delivered.DEFAULT, signal, outcome, reasons, unknown)
+
+    table = BandedTable(
+        [
+            cell("SIGHUP", (BAND + 1,)),
+            cell("SIGINT", (BAND + 1, 2 * BAND + 4)),
+            cell("SIGQUIT", (0,)),
+            cell("SIGILL", (BAND + 2,), f"x (k.c:{2 * BAND + 9})"),
+        ]
+    )
+    first = table.on({1: 10, 2: 50})
+    second = table.on({1: 10, 2: 70})
+    assert [c.because[-1].line if c.because else None for c in second] == [11, 74, 0, 12]
+    assert second[3].unknown == "x (k.c:79)"
+    assert [a is b for a, b in zip(first, second, strict=True)] == [True, False, True, False]
+    third = table.on({1: 20, 2: 70})
+    assert [c.because[0].line for c in third] == [21, 21, 0, 22]
+    assert [a is b for a, b in zip(second, third, strict=True)] == [False, False, True, False]

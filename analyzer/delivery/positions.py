@@ -113,16 +113,28 @@ class BandedTable:
         index: dict[Reason, int] = {}
         self.indices = [tuple(index.setdefault(r, len(index)) for r in cell.because) for cell in cells]
         self.reasons = list(index)
-        self._last: tuple[Mapping[int, int], list[DeliveryCell]] | None = None
+        # the slots each cell's lines lie in: a cell whose slots kept their start is the same cell
+        self.slots = [
+            (frozenset(r.line // BAND for r in cell.because) | _unknown_slot(cell.unknown)) - {0} for cell in cells
+        ]
+        self._last: tuple[dict[int, int], list[DeliveryCell]] | None = None
 
     def on(self, starts: Mapping[int, int]) -> list[DeliveryCell]:
-        """The cells on the real lines of `starts` (most commits move nothing: the last answer is kept)."""
-        if self._last is not None and self._last[0] == starts:
-            return list(self._last[1])
+        """The cells on the real lines of `starts`.
+
+        Neighbouring commits move few slots, or none: a cell none of whose slots moved since
+        the last call is the last call's cell (the same object, which a diff need not read).
+        """
+        last_starts, last_cells = self._last if self._last is not None else ({}, [])
+        if last_starts == starts:
+            return list(last_cells)
+        moved_slots = {slot for slot in starts.keys() | last_starts.keys() if starts.get(slot) != last_starts.get(slot)}
         moved = [Reason(r.path, real_line(r.line, starts), r.text, r.value) for r in self.reasons]
         pick = moved.__getitem__
         cells = [
-            DeliveryCell(
+            last_cells[i]
+            if last_cells and slots.isdisjoint(moved_slots)
+            else DeliveryCell(
                 cell.target,
                 cell.sender,
                 cell.disposition,
@@ -132,7 +144,7 @@ class BandedTable:
                 _real_place(cell.unknown, starts),
                 cell.init,
             )
-            for cell, indices in zip(self.cells, self.indices, strict=True)
+            for i, (cell, indices, slots) in enumerate(zip(self.cells, self.indices, self.slots, strict=True))
         ]
         self._last = (dict(starts), cells)
         return list(cells)
@@ -142,6 +154,12 @@ def real_line(line: int, starts: Mapping[int, int]) -> int:
     """A banded line on its real line (a line outside every band, such as 0, stays)."""
     slot, offset = divmod(line, BAND)
     return starts[slot] + offset if slot else line
+
+
+def _unknown_slot(unknown: str | None) -> frozenset[int]:
+    """The slot of the place an unknown cell's expression names, if any."""
+    place = _PLACE.search(unknown) if unknown is not None else None
+    return frozenset({int(place[1]) // BAND}) if place is not None else frozenset()
 
 
 def _real_place(unknown: str | None, starts: Mapping[int, int]) -> str | None:

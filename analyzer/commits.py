@@ -5,14 +5,13 @@ A file is a candidate at a commit when it mentions a tracked name there (a whole
 changed, not from trees at a few tags, so a file that gains a name and loses it again
 between two releases is seen too:
 
-1. one `git log --raw` names every commit of the range and, for every non-merge commit,
-   the old and new blob of each C file it changed (no blob is read); meanwhile `git grep`
-   finds the candidates of the range's last tree (or the cache has them);
-2. each distinct blob those changes name is read once and searched for the names, in
-   the caller's worker pool (answers already in the cache are taken; the range's own are
-   not stored: the range's result is, whole). The versions of the files that mention a
-   name at the end are searched first and the matching ones handed over at once, so that
-   their parsing can start while the rest is searched;
+1. `git log` and `git diff-tree` name every commit of the range and, for every non-merge
+   commit, the old and new blob of each C file it changed (no blob is read); `git ls-tree`
+   names the C files of the range's last tree;
+2. each distinct blob those name is read once and searched for the names, in the caller's
+   worker pool (answers already in the cache are taken; the range's own are not stored: the
+   range's result is, whole); the versions that mention a name are handed over at once, so
+   that their parsing starts while the merges are diffed;
 3. the candidate paths: those of the last tree (which also holds the files of the first
    that no commit changed), and those of a blob that mentions a name;
 4. the merges' changes of those paths against their first parent (one `git diff-tree
@@ -29,13 +28,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from analyzer.cache import ResultCache, cache_key
-from analyzer.candidates import SEARCH_POOL_FROM, blob_keys, match_chunk, pieces, tree_key
+from analyzer.candidates import SEARCH_POOL_FROM, blob_keys, match_chunk, pieces
 from analyzer.sources import is_c_source
-from analyzer.sources.git import run_grep
+from analyzer.sources.git import regular_files
 from analyzer.sources.gitlog import Change, Commit, first_parent_changes, git_output, range_log
 
 
@@ -68,20 +67,12 @@ def range_commits(
         return _decode(text)
     stats: dict[str, int] = {}
     progress(f"listing the commits of {first[:12]}..{last[:12]} and the files they changed")
-    stored = cache.get("tree-candidates", tree_key(last_tree, idents))
-    # git grep runs beside git log, in a thread that only waits for it
-    with ThreadPoolExecutor(max_workers=1) as beside:
-        grep = beside.submit(run_grep, git_dir, [] if stored else [last_tree], idents)
-        commits = range_log(git_dir, first, last)
-        grepped = grep.result()
-    if stored is not None:
-        at_last: dict[str, str] = json.loads(stored)
-    else:
-        at_last = dict(sorted(grepped[last_tree].items()))
-        cache.put("tree-candidates", tree_key(last_tree, idents), json.dumps(at_last))
+    commits = range_log(git_dir, first, last)
+    at_last = {path: blob for path, blob, _size in regular_files(git_dir, last_tree) if is_c_source(path)}
     changed = [change for commit in commits for change in commit.changes]
-    likely = {path for path in at_last if is_c_source(path)}
-    answer = _search(git_dir, changed, likely, idents, cache, stats, pool, progress, found)
+    answer = _search(git_dir, changed, at_last, idents, cache, stats, pool, progress)
+    likely = {path for path, blob in at_last.items() if answer[blob]}
+    found([(path, blob) for path, old, new in changed for blob in (old, new) if blob and answer[blob]])
     matching = {path for path, old, new in changed if (old and answer[old]) or (new and answer[new])}
     paths = sorted(matching | likely)
     wanted = set(paths)
@@ -107,21 +98,22 @@ def _of(changes: list[Change], paths: set[str]) -> list[Change]:
 def _search(
     git_dir: str,
     changed: list[Change],
-    likely: set[str],
+    at_last: dict[str, str],
     idents: tuple[str, ...],
     cache: ResultCache,
     stats: dict[str, int],
     pool: Executor,
     progress: Callable[[str], None],
-    found: Callable[[list[tuple[str, str]]], None],
 ) -> dict[str, bool]:
-    """Whether each blob `changed` names mentions a tracked name: from the cache, else read in the pool.
+    """Whether each blob `changed` names, and each C file of the last tree, mentions a tracked name.
 
-    The versions of `likely` files go first; those that match are handed to `found` before
-    the others are read. Versions of one file are read side by side: git's delta-base cache
-    then serves each from the last (in commit order the read costs seven times more).
+    From the cache, else read in the pool. Versions of one file are read side by side: git's
+    delta-base cache then serves each from the last (in commit order the read costs seven
+    times more). The last tree's files that no commit changed are few (2,303 of 28,009 in
+    v2.6.25..v2.6.36-rc3): reading them beats a `git grep` of the whole tree.
     """
-    path_of = {blob: path for path, old, new in changed for blob in (old, new) if blob is not None}
+    path_of = {blob: path for path, blob in at_last.items()}
+    path_of |= {blob: path for path, old, new in changed for blob in (old, new) if blob is not None}
     blobs = sorted(path_of, key=path_of.__getitem__)
     progress(f"searching {len(blobs)} file versions for {len(idents)} names")
     key = blob_keys(idents)
@@ -129,17 +121,9 @@ def _search(
     known = cache.get_many("blob-match", keys)
     answer = {blob: known[k] == "1" for blob, k in zip(blobs, keys, strict=True) if k in known}
     unknown = [blob for blob in blobs if blob not in answer]
-    early = [blob for blob in unknown if path_of[blob] in likely]
-    later = [blob for blob in unknown if path_of[blob] not in likely]
-    workers = os.cpu_count() or 1
-    runs = [
-        [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(part, count)]
-        for part, count in ((early, workers), (later, 4 * workers))
-    ]
-    for part, futures in zip((early, later), runs, strict=True):
-        hits = {blob for future in futures for blob in future.result()}
-        answer |= {blob: blob in hits for blob in part}
-        found([(path, blob) for path, old, new in changed for blob in (old, new) if blob in hits])
+    futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(unknown, 4 * (os.cpu_count() or 1))]
+    hits = {blob for future in futures for blob in future.result()}
+    answer |= {blob: blob in hits for blob in unknown}
     stats["blobs"], stats["blobs_read"] = len(blobs), len(unknown)
     return answer
 

@@ -98,3 +98,50 @@ def test_a_site_in_an_else_branch_is_found_with_its_condition() -> None:
         """)
     assert [(s.location.line, s.kind.value, s.function) for s in result.sites] == [(4, "clear", "f"), (6, "set", "f")]
     assert [o.accounted_as.value for o in result.occurrences] == ["site", "site"]
+
+
+_HELPER_AND_CALLS = """\
+static int helper(struct task_struct *t)
+{
+	return t->signal->flags & SIGNAL_UNKILLABLE;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "extra", "routines", "calls"),
+    [
+        # a .c file that defines no stage of the table and no sys_kill: neither is ever read
+        ("kernel/exit.c", "", [], []),
+        # a stage's home: every routine; still no sys_kill, so no call
+        (
+            "kernel/signal.c",
+            "int sig_ignored(struct task_struct *t, int sig)\n{\n\treturn helper(t);\n}\n",
+            ["helper", "sig_ignored"],
+            [],
+        ),
+        # the file whose sys_kill calls: every call, no stage so no routine
+        (
+            "kernel/kill.c",
+            "SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)\n{\n\treturn helper(0);\n}\n",
+            [],
+            [("sys_kill", "helper")],
+        ),
+        # a header: both, always
+        (
+            "include/linux/sched.h",
+            "static inline int f(void)\n{\n\treturn helper(0);\n}\n",
+            ["helper", "f"],
+            [("f", "helper")],
+        ),
+    ],
+)
+def test_a_c_file_keeps_routines_only_where_a_stage_lives_and_calls_only_where_sys_kill_does(
+    path: str, extra: str, routines: list[str], calls: list[tuple[str, str]]
+) -> None:
+    from analyzer import families
+
+    extractors = {f.name: f.per_file for f in families.per_file() if f.per_file is not None}
+    result = analyze_file(path, "b", (_HELPER_AND_CALLS + extra).encode(), ("SIGNAL_UNKILLABLE",), extractors)
+    assert [r.name for r in result.of("routine")] == routines
+    assert [(h.caller, h.callee) for h in result.of("call")] == calls

@@ -46,6 +46,15 @@ def routines(tree: tree_sitter.Tree, locate: Callable[[int], Location], wanted: 
     return found
 
 
+def defines_any(tree: tree_sitter.Tree, names: frozenset[str]) -> bool:
+    """True when a function definition at file level (as `routines` finds them) has one of `names`."""
+    return any(
+        syntax.declarator_name(node.child_by_field_name("declarator")) in names
+        for node in _top_level(tree.root_node)
+        if node.type == "function_definition"
+    )
+
+
 def _top_level(root: Node) -> list[Node]:
     """Definitions at file level, including those inside #if/#ifdef blocks."""
     out, stack = [], list(reversed(root.named_children))

@@ -27,8 +27,12 @@ def _wanted() -> frozenset[str]:
 def _routines(facts: FileFacts) -> list[Routine]:
     if facts.tree is None or not facts.path.endswith((".c", ".h")):
         return []
-    from analyzer.extract.routines import routines
+    from analyzer.extract.routines import defines_any, routines
 
+    # The table reads a .c file's routines only where it defines a stage (_release_cells): the
+    # others (most candidate files) are not worth their statements.
+    if facts.path.endswith(".c") and not defines_any(facts.tree, _wanted()):
+        return []
     return routines(facts.tree, facts.locate, _wanted())
 
 

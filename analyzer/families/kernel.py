@@ -84,9 +84,15 @@ def _release_calls(release: Release) -> list[Hop]:
 
 
 def _calls_in(facts: FileFacts) -> list[Hop]:
-    from analyzer.extract.callgraph import calls_in
+    from analyzer.extract.callgraph import ENTRY, calls_in
 
-    return calls_in(facts.tree, facts.locate) if facts.tree is not None else []
+    if facts.tree is None:
+        return []
+    # The call graph reads headers and the file whose sys_kill calls something (_entry_file):
+    # a file whose parsed text never names sys_kill is neither.
+    if not facts.path.endswith(".h") and ENTRY.encode() not in (facts.tree.root_node.text or b""):
+        return []
+    return calls_in(facts.tree, facts.locate)
 
 
 CALLS = Family(

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -26,11 +25,9 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import cache_codec, families, parse, preprocess, queries
+from analyzer import cache_codec, parse, preprocess
 from analyzer.cache import ResultCache
 from analyzer.errors import SourceError
-from analyzer.extract import force as force_extract
-from analyzer.extract import kernel as kernel_extract
 from analyzer.extract.kernel import analyze_file
 from analyzer.extract.unit import FileResult
 from analyzer.model import Accounting, Project
@@ -275,40 +272,6 @@ def test_every_preprocessor_variant_keeps_length_and_newlines(data: bytes) -> No
         variant = preprocess.variant(data, layout, chosen)
         assert len(variant) == len(data)
         assert [i for i, byte in enumerate(variant) if byte == ord("\n")] == newlines
-
-
-@_PROPERTY
-@given(_ANY_INPUT)
-def test_lexing_tries_the_pattern_only_where_a_lexeme_starts_and_finds_what_trying_everywhere_finds(
-    data: bytes,
-) -> None:
-    everywhere = [(m.span(), m.lastgroup) for m in preprocess._LEXEME.finditer(data)]
-    assert [(m.span(), m.lastgroup) for m in preprocess._lexemes(data)] == everywhere
-
-
-@_PROPERTY
-@given(_ANY_INPUT)
-def test_macro_words_are_what_a_regex_of_the_whole_words_finds(data: bytes) -> None:
-    table = preprocess.macro_table()
-    names = sorted(table.blank | table.blank_call | table.do_open | table.do_close | table.loop, key=len, reverse=True)
-    regex = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in names) + rb"|\w*for_each\w*)\b")
-    assert table.words(data) == [m.span() for m in regex.finditer(data)]
-
-
-@_PROPERTY
-@given(_ANY_INPUT)
-def test_queries_run_around_the_names_find_what_queries_over_the_whole_file_find(data: bytes) -> None:
-    near = analyze_file("t.c", "b", data, (FLAG, "is_global_init"), extractors=_EXTRACTORS)
-    real = queries.iter_matches
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(queries, "iter_matches", lambda query, node, spans=None: real(query, node))
-        patch.setattr(kernel_extract, "iter_matches", lambda query, node, spans=None: real(query, node))
-        patch.setattr(force_extract, "iter_matches", lambda query, node, spans=None: real(query, node))
-        everywhere = analyze_file("t.c", "b", data, (FLAG, "is_global_init"), extractors=_EXTRACTORS)
-    assert cache_codec.file_result_to_text(near) == cache_codec.file_result_to_text(everywhere)
-
-
-_EXTRACTORS = {f.name: f.per_file for f in families.per_file() if f.per_file is not None}
 
 
 @settings(max_examples=100, deadline=None)

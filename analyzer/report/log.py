@@ -74,8 +74,8 @@ def work_line(log: CommitLog) -> str:
     stats = log.stats
     return (
         f"siganalyze: {counted(log.commits, 'commit')}; blobs read for candidates {stats.get('blobs_read', 0)} "
-        f"(of {stats.get('blobs', 0)} changed files); file versions needed {stats.get('file_versions', 0)}, "
-        f"parsed {stats.get('parsed', 0)}"
+        f"(of {stats.get('blobs', 0)} versions of changed files and of the last tree); "
+        f"file versions needed {stats.get('file_versions', 0)}, parsed {stats.get('parsed', 0)}"
     )
 
 

@@ -58,7 +58,8 @@ def _work(stderr: str) -> str:
     if found is None:
         return ""
     read, changed, needed, parsed = found.groups()
-    return f"{read} blobs read for candidates (of {changed} in changed files), {parsed} of {needed} versions parsed"
+    where = "in changed files and the last tree"
+    return f"{read} blobs read for candidates (of {changed} {where}), {parsed} of {needed} versions parsed"
 
 
 def _compare(pickaxe: list[str], ours: list[str], env: dict[str, str], name: str) -> None:

@@ -255,3 +255,12 @@ def test_a_cell_whose_slots_did_not_move_is_kept_and_the_others_move() -> None:
     third = table.on({1: 20, 2: 70})
     assert [c.because[0].line for c in third] == [21, 21, 0, 22]
     assert [a is b for a, b in zip(second, third, strict=True)] == [False, False, True, False]
+
+
+def test_a_table_whose_cells_read_no_slot_is_moved_onto_no_lines_whole() -> None:
+    """The first move, with no slot at all, gives every cell (found by review: an empty last move
+    looked like this one)."""
+    cell = DeliveryCell(
+        Target.GLOBAL_INIT, Sender.SAME_NS, Delivered.DEFAULT, "SIGTERM", Outcome.DROPPED, (Reason("", 0, "a", "1"),)
+    )
+    assert BandedTable([cell]).on({}) == [cell]

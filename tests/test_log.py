@@ -15,6 +15,7 @@ from analyzer.report import json as json_report
 from analyzer.sources import gitlog
 from analyzer.sources.git import open_repo
 from analyzer.sources.gitlog import range_log
+from tests.conftest import unavailable
 from tests.history_repo import HistoryRepo
 
 MAKEFILE = "VERSION = 1\nPATCHLEVEL = 0\nSUBLEVEL = 0\n"
@@ -376,3 +377,22 @@ def test_a_range_is_read_alike_by_one_git_or_by_one_per_run_of_commits(
     for commits in (one, many):
         assert [(c.sha, c.subject, c.changes) for c in commits] == expected
         assert commits[3].parents == (a2, root)
+
+
+def test_signature_lines_never_reach_the_commit_list(tmp_path: Path) -> None:
+    """A repo whose config says log.showSignature: git log would print a signature check beside
+    each commit; the range is read as if the setting were off."""
+    if shutil.which("ssh-keygen") is None:
+        unavailable("ssh-keygen (openssh-client) is needed to sign a commit")
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("base", {"a.c": "int a;\n"})
+    repo.tag("v1")
+    for name, value in (("gpg.format", "ssh"), ("user.signingkey", f"{key}.pub"), ("commit.gpgsign", "true")):
+        repo.git("config", name, value)
+    signed = repo.commit("a: signed", {"a.c": "int a2;\n"})
+    repo.git("config", "log.showSignature", "true")
+    assert repo.git("log", "--format=%H", "v1..main").splitlines() == ["No signature", signed]  # what git prints
+    commits = range_log(str(repo.path / ".git"), "v1", "main")
+    assert [(c.sha, c.subject) for c in commits] == [(signed, "a: signed")]

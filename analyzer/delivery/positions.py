@@ -125,9 +125,9 @@ class BandedTable:
         Neighbouring commits move few slots, or none: a cell none of whose slots moved since
         the last call is the last call's cell (the same object, which a diff need not read).
         """
+        if self._last is not None and self._last[0] == starts:
+            return list(self._last[1])
         last_starts, last_cells = self._last if self._last is not None else ({}, [])
-        if last_starts == starts:
-            return list(last_cells)
         moved_slots = {slot for slot in starts.keys() | last_starts.keys() if starts.get(slot) != last_starts.get(slot)}
         moved = [Reason(r.path, real_line(r.line, starts), r.text, r.value) for r in self.reasons]
         pick = moved.__getitem__

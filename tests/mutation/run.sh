@@ -81,6 +81,11 @@ TARGETS=(
     "analyzer.init_files.*"
     "analyzer.extract.masks.*"
     "analyzer.extract.signals.*"
+    "analyzer.families.kernel.x__calls_in*"
+    "analyzer.families.delivery.x__routines*"
+    "analyzer.preprocess.x__lexemes*"
+    "analyzer.preprocess.x__word_*"
+    "analyzer.queries.x_iter_matches*"
 )
 
 # The focus: every decision of the list of missed mutations, mapped to the family

@@ -32,6 +32,9 @@ def fresh_macro_table() -> Iterator[None]:
 
 @_PROPERTY
 @given(_ANY_INPUT)
+@example(b"\n#if 0\nx\n#endif\n")  # a directive on the second line, the first one empty
+@example(b"\f#if 0\n\r#if 1\nX#define A\n")  # no directive: only blanks and tabs may come before `#`
+@example(b'a #"s" b /\'c\' /"t"')  # a lexeme right after a `#` or `/` that starts none
 def test_lexing_tries_the_pattern_only_where_a_lexeme_starts_and_finds_what_trying_everywhere_finds(
     data: bytes,
 ) -> None:
@@ -43,6 +46,7 @@ def test_lexing_tries_the_pattern_only_where_a_lexeme_starts_and_finds_what_tryi
 @given(_ANY_INPUT)
 @example(b"x__init __init")  # a name inside a word that starts the file is no word of its own
 @example(b"xfor_each(p) a_for_each_b")
+@example(b"__initdata y")  # a name that begins a longer name
 def test_macro_words_are_what_a_regex_of_the_whole_words_finds(data: bytes) -> None:
     table = preprocess.macro_table()
     names = sorted(table.blank | table.blank_call | table.do_open | table.do_close | table.loop, key=len, reverse=True)

@@ -121,8 +121,7 @@ def _search(
     known = cache.get_many("blob-match", keys)
     answer = {blob: known[k] == "1" for blob, k in zip(blobs, keys, strict=True) if k in known}
     unknown = [blob for blob in blobs if blob not in answer]
-    futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(unknown, 4 * (os.cpu_count() or 1))]
-    hits = {blob for future in futures for blob in future.result()}
+    hits = _hits_in_pool(pool, git_dir, unknown, idents, 4 * (os.cpu_count() or 1))
     answer |= {blob: blob in hits for blob in unknown}
     stats["blobs"], stats["blobs_read"] = len(blobs), len(unknown)
     return answer
@@ -146,11 +145,16 @@ def blob_answers(
     if len(unknown) < SEARCH_POOL_FROM:  # read here: the pool may have a queue of parses before them
         hits = set(match_chunk(git_dir, unknown, idents))
     else:
-        futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(unknown, os.cpu_count() or 1)]
-        hits = {blob for future in futures for blob in future.result()}
+        hits = _hits_in_pool(pool, git_dir, unknown, idents, os.cpu_count() or 1)
     cache.put_many("blob-match", {keys[blob]: "1" if blob in hits else "0" for blob in unknown})
     stats[f"{prefix}blobs"], stats[f"{prefix}blobs_read"] = len(blobs), len(unknown)
     return answer | {blob: blob in hits for blob in unknown}
+
+
+def _hits_in_pool(pool: Executor, git_dir: str, blobs: list[str], idents: tuple[str, ...], chunks: int) -> set[str]:
+    """The blobs that mention a name, read in `chunks` tasks of the pool."""
+    futures = [pool.submit(match_chunk, git_dir, chunk, idents) for chunk in pieces(blobs, chunks)]
+    return {blob for future in futures for blob in future.result()}
 
 
 def _follow(

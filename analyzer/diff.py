@@ -16,8 +16,6 @@ from analyzer import families
 from analyzer.families import Change, Family
 from analyzer.model import Report, SourceInfo, Status
 
-UNCHANGED = Status.UNCHANGED
-
 
 @dataclass(frozen=True, slots=True)
 class ReportDiff:
@@ -60,8 +58,10 @@ def diff_reports(old: Report, new: Report, every_row: bool = False) -> ReportDif
             after = tuple(r for r in after if subject(r) in common)
         if not family.unchanged_in_diff and not every_row:
             # records alike on both sides (a log's neighbouring commits): nothing to list
-            alike = _alike(family, before, after)
-            found = [] if alike else [c for c in diff_records(family, before, after) if c.status is not UNCHANGED]
+            if _alike(family, before, after):
+                found = []
+            else:
+                found = [c for c in diff_records(family, before, after) if c.status is not Status.UNCHANGED]
         else:
             found = diff_records(family, before, after)
         changes += family.changes_in_order(found)

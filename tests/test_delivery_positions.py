@@ -24,6 +24,13 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "delivery"
 FIXTURE = FIXTURES / "ancestor-ns"
 
 
+def _cell(
+    outcome: Outcome, because: tuple[Reason, ...], unknown: str | None = None, signal: str = "SIGTERM"
+) -> DeliveryCell:
+    """A global init's cell for a default signal from its own namespace."""
+    return DeliveryCell(Target.GLOBAL_INIT, Sender.SAME_NS, Delivered.DEFAULT, signal, outcome, because, unknown)
+
+
 def _cells(root: Path) -> list[DeliveryCell]:
     return list(scan(DirectorySource(root)).facts["delivery"])
 
@@ -114,15 +121,7 @@ def test_bands_and_the_way_back() -> None:
     assert real_line(statement[1], placed.starts) == 42
     assert real_line(BAND + 1, placed.starts) == 91
     assert real_line(0, placed.starts) == 0  # outside every band
-    cell = DeliveryCell(
-        Target.GLOBAL_INIT,
-        Sender.SAME_NS,
-        Delivered.DEFAULT,
-        "SIGTERM",
-        Outcome.UNKNOWN,
-        (Reason("k.c", BAND, "force = true;", "true"),),
-        f"x(y) (k.c:{statement[1]})",
-    )
+    cell = _cell(Outcome.UNKNOWN, (Reason("k.c", BAND, "force = true;", "true"),), f"x(y) (k.c:{statement[1]})")
     (back,) = BandedTable([cell]).on(placed.starts)
     assert back.because == (Reason("k.c", 90, "force = true;", "true"),)
     assert back.unknown == "x(y) (k.c:42)"
@@ -217,15 +216,7 @@ def test_an_unknown_cells_place_moves_back_whatever_its_path_holds() -> None:
     placed = banded({"f": routine}, [], [])
     assert placed is not None
     (statement,) = json.loads(placed.routines["f"].body)
-    cell = DeliveryCell(
-        Target.GLOBAL_INIT,
-        Sender.SAME_NS,
-        Delivered.DEFAULT,
-        "SIGTERM",
-        Outcome.UNKNOWN,
-        (),
-        f"g(t) (my dir (old)/k.c:{statement[1]})",
-    )
+    cell = _cell(Outcome.UNKNOWN, (), f"g(t) (my dir (old)/k.c:{statement[1]})")
     (back,) = BandedTable([cell]).on(placed.starts)
     assert back.unknown == "g(t) (my dir (old)/k.c:42)"
 
@@ -236,8 +227,7 @@ def test_a_cell_whose_slots_did_not_move_is_kept_and_the_others_move() -> None:
 
     def cell(signal: str, lines: tuple[int, ...], unknown: str | None = None) -> DeliveryCell:
         reasons = tuple(Reason("k.c", line, f"r{line}", "1") for line in lines)
-        outcome = Outcome.UNKNOWN if unknown else Outcome.KILLED
-        return DeliveryCell(Target.GLOBAL_INIT, Sender.SAME_NS, Delivered.DEFAULT, signal, outcome, reasons, unknown)
+        return _cell(Outcome.UNKNOWN if unknown else Outcome.KILLED, reasons, unknown, signal)
 
     table = BandedTable(
         [
@@ -260,7 +250,5 @@ def test_a_cell_whose_slots_did_not_move_is_kept_and_the_others_move() -> None:
 def test_a_table_whose_cells_read_no_slot_is_moved_onto_no_lines_whole() -> None:
     """The first move, with no slot at all, gives every cell (found by review: an empty last move
     looked like this one)."""
-    cell = DeliveryCell(
-        Target.GLOBAL_INIT, Sender.SAME_NS, Delivered.DEFAULT, "SIGTERM", Outcome.DROPPED, (Reason("", 0, "a", "1"),)
-    )
+    cell = _cell(Outcome.DROPPED, (Reason("", 0, "a", "1"),))
     assert BandedTable([cell]).on({}) == [cell]

@@ -68,7 +68,8 @@ def range_commits(
     stats: dict[str, int] = {}
     progress(f"listing the commits of {first[:12]}..{last[:12]} and the files they changed")
     commits = range_log(git_dir, first, last)
-    at_last = {path: blob for path, blob, _size in regular_files(git_dir, last_tree) if is_c_source(path)}
+    # an empty range (B before A) touches nothing: its last tree is not worth reading
+    at_last = {path: b for path, b, _size in regular_files(git_dir, last_tree) if is_c_source(path)} if commits else {}
     changed = [change for commit in commits for change in commit.changes]
     answer = _search(git_dir, changed, at_last, idents, cache, stats, pool, progress)
     likely = {path for path, blob in at_last.items() if answer[blob]}

@@ -157,6 +157,9 @@ def test_log_of_a_range_is_gits_range(history: tuple[HistoryRepo, dict[str, str]
     assert ids["side"] not in {e.commit for e in log.entries}
     assert ids["guard"] not in {e.commit for e in log.entries}  # an ancestor of the side commit
     assert {ids["evil"], ids["define"]} <= {e.commit for e in log.shown}
+    # the range backwards holds no commit, and nothing is read for it
+    backwards = build_log(open_repo(str(repo.path)), "v2..v1")
+    assert (backwards.commits, backwards.entries, backwards.stats["blobs"]) == (0, (), 0)
 
 
 def test_log_command_formats_and_exit_codes(
